@@ -1,0 +1,85 @@
+package dev.bastion.pipeline;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The record of one exchange, filled in by the stages as it passes (who, what was decided, how the
+ * upstream answered) and read once, by the recorder, when it completes. Stages run one after the
+ * other on one thread, so this needs no locking; it is never shared between exchanges.
+ */
+public final class ExchangeLog {
+  private Principal principal = Principal.UNIDENTIFIED;
+  private Target target = Target.GATEWAY;
+  private Decision decision;
+  private String createdSessionId;
+  private Duration upstreamLatency;
+  private String upstreamOutcome;
+  private final List<String> notes = new ArrayList<>();
+  private final List<String> shadowDecisions = new ArrayList<>();
+
+  public Principal principal() {
+    return principal;
+  }
+
+  public void principal(Principal p) {
+    this.principal = p;
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  public void target(Target t) {
+    this.target = t;
+  }
+
+  public Decision decision() {
+    return decision;
+  }
+
+  public void decision(Decision d) {
+    this.decision = d;
+  }
+
+  /** Set by the dispatcher when an initialize created a legacy session; the listener returns it. */
+  public String createdSessionId() {
+    return createdSessionId;
+  }
+
+  public void createdSessionId(String id) {
+    this.createdSessionId = id;
+  }
+
+  public Duration upstreamLatency() {
+    return upstreamLatency;
+  }
+
+  public String upstreamOutcome() {
+    return upstreamOutcome;
+  }
+
+  public void upstream(Duration latency, String outcome) {
+    this.upstreamLatency = latency;
+    this.upstreamOutcome = outcome;
+  }
+
+  /** Free-form, low-cardinality annotations from stages (e.g. "shadow rule r1 would deny"). */
+  public void note(String note) {
+    notes.add(note);
+  }
+
+  public List<String> notes() {
+    return Collections.unmodifiableList(notes);
+  }
+
+  public void shadow(String decision) {
+    shadowDecisions.add(decision);
+  }
+
+  public List<String> shadowDecisions() {
+    return Collections.unmodifiableList(shadowDecisions);
+  }
+}
