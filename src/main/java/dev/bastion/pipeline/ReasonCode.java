@@ -11,6 +11,8 @@ public enum ReasonCode {
   INVALID_REQUEST("invalid_request"),
   METHOD_NOT_FOUND("method_not_found"),
   INVALID_PARAMS("invalid_params"),
+  INVALID_ENVELOPE("invalid_envelope"),
+  METHOD_NOT_ALLOWED("method_not_allowed"),
   PAYLOAD_TOO_LARGE("payload_too_large"),
   UNSUPPORTED_MEDIA_TYPE("unsupported_media_type"),
   NOT_ACCEPTABLE("not_acceptable"),

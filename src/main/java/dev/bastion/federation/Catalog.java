@@ -1,0 +1,174 @@
+package dev.bastion.federation;
+
+import dev.bastion.jsonrpc.JsonRpcCodec;
+import dev.bastion.pipeline.Target;
+import dev.bastion.upstream.Upstream;
+import dev.bastion.upstream.UpstreamException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The federated namespace: every upstream's tools, prompts, resources and resource templates under
+ * one roof. Tools and prompts are exposed as {@code <server>__<name>}, so two servers can never
+ * collide or shadow each other; resources keep their URIs and are routed by exact URI or, failing
+ * that, by the one template that claims the URI (an ambiguous URI is refused, not guessed).
+ *
+ * <p>Each server's part is refreshed on its own (at start, on list_changed, after a restart) and
+ * published as an immutable snapshot; readers never lock.
+ */
+public final class Catalog {
+  private static final Logger LOG = Logger.getLogger(Catalog.class.getName());
+  public static final String SEPARATOR = "__";
+  private static final int MAX_PAGES = 50;
+  private static final int MAX_ITEMS = 5_000;
+
+  /** One server's listed items, as the upstream defined them (hostile content, kept verbatim). */
+  public record ServerPart(String server, List<ObjectNode> tools, List<ObjectNode> prompts, List<ObjectNode> resources, List<ObjectNode> templates) {
+    static ServerPart empty(String server) {
+      return new ServerPart(server, List.of(), List.of(), List.of(), List.of());
+    }
+  }
+
+  private final Map<String, ServerPart> parts = new ConcurrentHashMap<>();
+  private final List<String> order;
+
+  public Catalog(List<String> serverOrder) {
+    this.order = List.copyOf(serverOrder);
+    for (String s : order) {
+      parts.put(s, ServerPart.empty(s));
+    }
+  }
+
+  public static String expose(String server, String name) {
+    return server + SEPARATOR + name;
+  }
+
+  /** Re-reads one server's lists. Lists the server does not offer stay empty. */
+  public void refresh(String server, Upstream upstream, Duration timeout) {
+    JsonNode caps = upstream.description().capabilities();
+    List<ObjectNode> tools = has(caps, "tools") ? listAll(upstream, "tools/list", "tools", timeout) : List.of();
+    List<ObjectNode> prompts = has(caps, "prompts") ? listAll(upstream, "prompts/list", "prompts", timeout) : List.of();
+    List<ObjectNode> resources = has(caps, "resources") ? listAll(upstream, "resources/list", "resources", timeout) : List.of();
+    List<ObjectNode> templates =
+        has(caps, "resources") ? listAll(upstream, "resources/templates/list", "resourceTemplates", timeout) : List.of();
+    parts.put(server, new ServerPart(server, tools, prompts, resources, templates));
+  }
+
+  public void clear(String server) {
+    parts.put(server, ServerPart.empty(server));
+  }
+
+  private static boolean has(JsonNode caps, String key) {
+    return caps != null && caps.has(key);
+  }
+
+  private static List<ObjectNode> listAll(Upstream upstream, String method, String field, Duration timeout) {
+    List<ObjectNode> out = new ArrayList<>();
+    String cursor = null;
+    try {
+      for (int page = 0; page < MAX_PAGES; page++) {
+        ObjectNode params = JsonRpcCodec.nodes().objectNode();
+        if (cursor != null) {
+          params.put("cursor", cursor);
+        }
+        ObjectNode result = upstream.call(method, params, Upstream.CallOptions.of(timeout)).await();
+        JsonNode items = result.get(field);
+        if (items != null && items.isArray()) {
+          for (JsonNode item : items) {
+            if (item.isObject() && item.path("name").isString() || item.isObject() && item.has("uri") || item.isObject() && item.has("uriTemplate")) {
+              out.add((ObjectNode) item);
+              if (out.size() >= MAX_ITEMS) {
+                LOG.warning(upstream.name() + ": " + method + " truncated at " + MAX_ITEMS + " items");
+                return out;
+              }
+            }
+          }
+        }
+        JsonNode next = result.get("nextCursor");
+        if (next == null || !next.isString() || next.asString().isEmpty()) {
+          return out;
+        }
+        cursor = next.asString();
+      }
+    } catch (UpstreamException e) {
+      LOG.log(Level.WARNING, upstream.name() + ": " + method + " failed: " + e.getMessage());
+    }
+    return out;
+  }
+
+  /** Every server's part, in configuration order. */
+  public List<ServerPart> parts() {
+    List<ServerPart> out = new ArrayList<>(order.size());
+    for (String s : order) {
+      ServerPart p = parts.get(s);
+      if (p != null) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Resolves an exposed tool name ({@code server__tool}). */
+  public Optional<Target> tool(String exposedName) {
+    return resolveNamed(exposedName, Target.Kind.TOOL);
+  }
+
+  /** Resolves an exposed prompt name ({@code server__prompt}). */
+  public Optional<Target> prompt(String exposedName) {
+    return resolveNamed(exposedName, Target.Kind.PROMPT);
+  }
+
+  private Optional<Target> resolveNamed(String exposedName, Target.Kind kind) {
+    int sep = exposedName.indexOf(SEPARATOR);
+    if (sep <= 0) {
+      return Optional.empty();
+    }
+    String server = exposedName.substring(0, sep);
+    String name = exposedName.substring(sep + SEPARATOR.length());
+    ServerPart part = parts.get(server);
+    if (part == null) {
+      return Optional.empty();
+    }
+    List<ObjectNode> items = kind == Target.Kind.TOOL ? part.tools() : part.prompts();
+    for (ObjectNode item : items) {
+      if (name.equals(item.path("name").asString(null))) {
+        return Optional.of(new Target(kind, server, exposedName, name, item));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Routes a resource URI: exact listed URI first, then the single template that claims it. */
+  public Optional<Target> resource(String uri) {
+    for (ServerPart part : parts()) {
+      for (ObjectNode r : part.resources()) {
+        if (uri.equals(r.path("uri").asString(null))) {
+          return Optional.of(new Target(Target.Kind.RESOURCE, part.server(), uri, uri, r));
+        }
+      }
+    }
+    Map<String, ObjectNode> claims = new LinkedHashMap<>();
+    for (ServerPart part : parts()) {
+      for (ObjectNode t : part.templates()) {
+        String template = t.path("uriTemplate").asString("");
+        if (UriTemplates.matches(template, uri)) {
+          claims.putIfAbsent(part.server(), t);
+        }
+      }
+    }
+    if (claims.size() == 1) {
+      Map.Entry<String, ObjectNode> only = claims.entrySet().iterator().next();
+      return Optional.of(new Target(Target.Kind.RESOURCE, only.getKey(), uri, uri, only.getValue()));
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,241 @@
+package dev.bastion.federation;
+
+import dev.bastion.jsonrpc.JsonRpcCodec;
+import dev.bastion.jsonrpc.JsonRpcMessage;
+import dev.bastion.mcp.ProtocolVersions;
+import dev.bastion.mcp.ServerIdentity;
+import dev.bastion.mcp.Session;
+import dev.bastion.mcp.SessionRegistry;
+import dev.bastion.pipeline.Era;
+import dev.bastion.pipeline.Exchange;
+import dev.bastion.pipeline.Fault;
+import dev.bastion.pipeline.Outcome;
+import dev.bastion.pipeline.ReasonCode;
+import dev.bastion.pipeline.Stage;
+import dev.bastion.pipeline.Target;
+import dev.bastion.upstream.Upstream;
+import dev.bastion.upstream.UpstreamException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The terminal stage, like okhttp's CallServerInterceptor: it answers what the gateway answers
+ * itself (initialize, server/discover, ping, the federated lists) and forwards the rest to the
+ * upstream the route stage chose. Nothing the agent authenticated with is forwarded; the upstream
+ * client injects the upstream's own credentials.
+ */
+public final class DispatchStage implements Stage {
+  private final Catalog catalog;
+  private final Function<String, Optional<Upstream>> upstreams;
+  private final SessionRegistry sessions;
+  private final ServerIdentity identity;
+  private final Discovery discovery;
+  private final Duration defaultTimeout;
+
+  public DispatchStage(
+      Catalog catalog,
+      Function<String, Optional<Upstream>> upstreams,
+      SessionRegistry sessions,
+      ServerIdentity identity,
+      Discovery discovery,
+      Duration defaultTimeout) {
+    this.catalog = catalog;
+    this.upstreams = upstreams;
+    this.sessions = sessions;
+    this.identity = identity;
+    this.discovery = discovery;
+    this.defaultTimeout = defaultTimeout;
+  }
+
+  @Override
+  public String name() {
+    return "upstream";
+  }
+
+  @Override
+  public Outcome handle(Exchange exchange, Chain chain) {
+    if (exchange.isNotification()) {
+      return notification(exchange);
+    }
+    boolean stateless = exchange.era() == Era.STATELESS;
+    return switch (exchange.method()) {
+      case "initialize" -> initialize(exchange);
+      case "server/discover" -> Outcome.success(identity.discoverResult());
+      case "ping" -> stateless ? notFound(exchange) : Outcome.success(JsonRpcCodec.nodes().objectNode());
+      case "logging/setLevel" -> stateless ? notFound(exchange) : Outcome.success(JsonRpcCodec.nodes().objectNode());
+      case "tools/list" -> list(exchange, "tools", Target.Kind.TOOL);
+      case "prompts/list" -> list(exchange, "prompts", Target.Kind.PROMPT);
+      case "resources/list" -> list(exchange, "resources", Target.Kind.RESOURCE);
+      case "resources/templates/list" -> list(exchange, "resourceTemplates", Target.Kind.RESOURCE);
+      case "tools/call", "prompts/get", "resources/read", "completion/complete" -> forward(exchange);
+      default -> notFound(exchange);
+    };
+  }
+
+  private Outcome notFound(Exchange exchange) {
+    return new Outcome.Failure(
+        Fault.of(ReasonCode.METHOD_NOT_FOUND, "method '" + RouteStage.clip(exchange.method()) + "' is not supported by this gateway"));
+  }
+
+  private Outcome initialize(Exchange exchange) {
+    if (exchange.era() == Era.STATELESS) {
+      return new Outcome.Failure(
+          Fault.of(ReasonCode.INVALID_REQUEST, "initialize is not part of protocol 2026-07-28; use server/discover"));
+    }
+    String requested = exchange.params().path("protocolVersion").asString("");
+    String version = ProtocolVersions.negotiateLegacy(requested);
+    Optional<Session> created = sessions.create(exchange.principal().agentId(), version);
+    if (created.isEmpty()) {
+      return new Outcome.Failure(Fault.of(ReasonCode.RATE_LIMITED, "the gateway holds its maximum number of sessions; retry later"));
+    }
+    exchange.log().createdSessionId(created.get().id());
+    return Outcome.success(identity.initializeResult(version));
+  }
+
+  private Outcome notification(Exchange exchange) {
+    switch (exchange.method()) {
+      case "notifications/initialized" -> session(exchange).ifPresent(Session::markInitialized);
+      case "notifications/cancelled" -> {
+        JsonNode requestId = exchange.params().get("requestId");
+        if (requestId != null) {
+          session(exchange).ifPresent(s -> s.cancel(requestId.toString()));
+        }
+      }
+      default -> {
+        // Other client notifications (roots/list_changed, progress for server requests) have no
+        // upstream to go to in a federated gateway; they are acknowledged and dropped.
+      }
+    }
+    return Outcome.success(null);
+  }
+
+  private Optional<Session> session(Exchange exchange) {
+    return sessions.find(exchange.sessionId(), exchange.principal().agentId());
+  }
+
+  private Outcome list(Exchange exchange, String field, Target.Kind kind) {
+    ObjectNode result = JsonRpcCodec.nodes().objectNode();
+    ArrayNode items = result.putArray(field);
+    for (Catalog.ServerPart part : catalog.parts()) {
+      java.util.List<ObjectNode> source =
+          switch (field) {
+            case "tools" -> part.tools();
+            case "prompts" -> part.prompts();
+            case "resources" -> part.resources();
+            default -> part.templates();
+          };
+      for (ObjectNode item : source) {
+        ObjectNode exposed = item.deepCopy();
+        String upstreamName = item.path("name").asString("");
+        String exposedName = kind == Target.Kind.RESOURCE ? item.path("uri").asString(item.path("uriTemplate").asString("")) : Catalog.expose(part.server(), upstreamName);
+        if (kind != Target.Kind.RESOURCE) {
+          exposed.put("name", exposedName);
+        }
+        Target target = new Target(kind, part.server(), exposedName, upstreamName, item);
+        if (discovery.visibility(exchange.principal(), target) == Discovery.Visibility.SHOWN) {
+          items.add(exposed);
+        }
+      }
+    }
+    if (exchange.era() == Era.STATELESS) {
+      result.put("ttlMs", 0);
+      result.put("cacheScope", "private");
+    }
+    return Outcome.success(result);
+  }
+
+  private Outcome forward(Exchange exchange) {
+    Target target = exchange.target();
+    Optional<Upstream> upstream = upstreams.apply(target.server());
+    if (target.kind() == Target.Kind.GATEWAY || upstream.isEmpty()) {
+      return new Outcome.Failure(Fault.of(ReasonCode.UNKNOWN_TARGET, "no upstream serves this call"));
+    }
+    ObjectNode params = upstreamParams(exchange, target);
+    JsonRpcMessage.Request request = (JsonRpcMessage.Request) exchange.message();
+    String agentRequestId = request.id().toString();
+    Optional<Session> session = exchange.era() == Era.LEGACY ? session(exchange) : Optional.empty();
+    long start = System.nanoTime();
+    Upstream.Call call;
+    try {
+      call =
+          upstream
+              .get()
+              .call(
+                  exchange.method(),
+                  params,
+                  new Upstream.CallOptions(defaultTimeout, p -> exchange.sink().send(new JsonRpcMessage.Notification("notifications/progress", p))));
+    } catch (UpstreamException e) {
+      exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), e.reason().wireName());
+      return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "' is unavailable: " + e.getMessage()));
+    }
+    session.ifPresent(s -> s.registerInFlight(agentRequestId, () -> call.cancel("cancelled by the agent")));
+    try {
+      ObjectNode result = call.await();
+      exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), "ok");
+      return Outcome.success(adaptResult(exchange, result));
+    } catch (UpstreamException.Remote e) {
+      exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), "error");
+      int code = e.code();
+      if (code == -32002 && exchange.era() == Era.STATELESS) {
+        code = -32602; // 2026-07-28 folds "resource not found" into invalid params
+      }
+      return new Outcome.UpstreamError(code, e.getMessage(), e.data());
+    } catch (UpstreamException e) {
+      exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), e.reason().wireName());
+      return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "': " + e.getMessage()));
+    } finally {
+      session.ifPresent(s -> s.unregisterInFlight(agentRequestId));
+    }
+  }
+
+  /** The agent's params with the upstream's own name and without the agent's protocol envelope. */
+  private static ObjectNode upstreamParams(Exchange exchange, Target target) {
+    ObjectNode params = exchange.params().deepCopy();
+    switch (target.kind()) {
+      case TOOL, PROMPT -> params.put("name", target.upstreamName());
+      case COMPLETION -> {
+        JsonNode ref = params.get("ref");
+        if (ref instanceof ObjectNode r && r.has("name")) {
+          r.put("name", target.upstreamName());
+        }
+      }
+      case RESOURCE, GATEWAY -> {}
+    }
+    if (params.get("_meta") instanceof ObjectNode meta) {
+      Iterator<Map.Entry<String, JsonNode>> it = meta.properties().iterator();
+      while (it.hasNext()) {
+        if (it.next().getKey().startsWith("io.modelcontextprotocol/")) {
+          it.remove();
+        }
+      }
+      if (meta.isEmpty()) {
+        params.remove("_meta");
+      }
+    }
+    return params;
+  }
+
+  /** Shapes an upstream result for the agent's era. */
+  private static ObjectNode adaptResult(Exchange exchange, ObjectNode result) {
+    if (exchange.era() == Era.STATELESS) {
+      if (!result.has("resultType")) {
+        result.put("resultType", "complete");
+      }
+      if (exchange.method().equals("resources/read")) {
+        result.put("ttlMs", 0);
+        result.put("cacheScope", "private");
+      }
+    } else {
+      result.remove("resultType");
+      result.remove("ttlMs");
+      result.remove("cacheScope");
+    }
+    return result;
+  }
+}

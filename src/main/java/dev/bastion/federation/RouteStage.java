@@ -1,0 +1,103 @@
+package dev.bastion.federation;
+
+import dev.bastion.pipeline.Exchange;
+import dev.bastion.pipeline.Fault;
+import dev.bastion.pipeline.Outcome;
+import dev.bastion.pipeline.ReasonCode;
+import dev.bastion.pipeline.Stage;
+import dev.bastion.pipeline.Target;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Resolves what a call is aimed at (which upstream, which tool, prompt or resource) from the
+ * federated catalog, so that inspection and policy see the real target and its definition. A name
+ * that does not resolve ends the exchange here with {@code unknown_target}.
+ */
+public final class RouteStage implements Stage {
+  private final Catalog catalog;
+
+  public RouteStage(Catalog catalog) {
+    this.catalog = catalog;
+  }
+
+  @Override
+  public String name() {
+    return "route";
+  }
+
+  @Override
+  public Outcome handle(Exchange exchange, Chain chain) {
+    if (exchange.isNotification()) {
+      return chain.proceed(exchange);
+    }
+    ObjectNode params = exchange.params();
+    Optional<Target> target;
+    String what;
+    switch (exchange.method()) {
+      case "tools/call" -> {
+        String name = text(params, "name");
+        if (name == null) {
+          return invalid("tools/call needs params.name, the tool's name as listed by tools/list");
+        }
+        what = "tool '" + clip(name) + "'";
+        target = catalog.tool(name);
+      }
+      case "prompts/get" -> {
+        String name = text(params, "name");
+        if (name == null) {
+          return invalid("prompts/get needs params.name, the prompt's name as listed by prompts/list");
+        }
+        what = "prompt '" + clip(name) + "'";
+        target = catalog.prompt(name);
+      }
+      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> {
+        String uri = text(params, "uri");
+        if (uri == null) {
+          return invalid(exchange.method() + " needs params.uri");
+        }
+        what = "resource '" + clip(uri) + "'";
+        target = catalog.resource(uri);
+      }
+      case "completion/complete" -> {
+        JsonNode ref = params.get("ref");
+        if (ref == null || !ref.isObject()) {
+          return invalid("completion/complete needs params.ref");
+        }
+        String type = ref.path("type").asString("");
+        if (type.equals("ref/prompt") && ref.path("name").isString()) {
+          what = "prompt '" + clip(ref.path("name").asString()) + "'";
+          target = catalog.prompt(ref.path("name").asString()).map(t -> new Target(Target.Kind.COMPLETION, t.server(), t.exposedName(), t.upstreamName(), t.definition()));
+        } else if (type.equals("ref/resource") && ref.path("uri").isString()) {
+          what = "resource '" + clip(ref.path("uri").asString()) + "'";
+          target = catalog.resource(ref.path("uri").asString()).map(t -> new Target(Target.Kind.COMPLETION, t.server(), t.exposedName(), t.upstreamName(), t.definition()));
+        } else {
+          return invalid("completion/complete params.ref must be {type: ref/prompt, name} or {type: ref/resource, uri}");
+        }
+      }
+      default -> {
+        return chain.proceed(exchange);
+      }
+    }
+    if (target.isEmpty()) {
+      return new Outcome.Failure(Fault.of(ReasonCode.UNKNOWN_TARGET, "unknown " + what + ": it is not in this agent's catalog"));
+    }
+    exchange.log().target(target.get());
+    return chain.proceed(exchange.withTarget(target.get()));
+  }
+
+  private static Outcome invalid(String message) {
+    return new Outcome.Failure(Fault.of(ReasonCode.INVALID_PARAMS, message));
+  }
+
+  private static String text(ObjectNode params, String field) {
+    JsonNode n = params.get(field);
+    return n != null && n.isString() && !n.asString().isEmpty() ? n.asString() : null;
+  }
+
+  static String clip(String s) {
+    String t = s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    return t.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+}

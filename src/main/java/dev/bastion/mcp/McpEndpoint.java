@@ -1,0 +1,390 @@
+package dev.bastion.mcp;
+
+import dev.bastion.jsonrpc.JsonRpcCodec;
+import dev.bastion.jsonrpc.JsonRpcException;
+import dev.bastion.jsonrpc.JsonRpcMessage;
+import dev.bastion.pipeline.Era;
+import dev.bastion.pipeline.Exchange;
+import dev.bastion.pipeline.ExchangeLog;
+import dev.bastion.pipeline.Fault;
+import dev.bastion.pipeline.Outcome;
+import dev.bastion.pipeline.Principal;
+import dev.bastion.pipeline.ReasonCode;
+import dev.bastion.pipeline.Target;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The agent-facing MCP endpoint on Streamable HTTP, speaking both eras on one path. It owns only
+ * the transport: host/origin checks, media types, size limits, decoding, telling the eras apart
+ * and validating their headers, and turning outcomes into HTTP. Everything about the message
+ * itself happens in the pipeline it hands each exchange to.
+ *
+ * <p>Threading: Helidon runs each HTTP request on its own virtual thread; the pipeline blocks that
+ * thread. Progress notifications arrive on upstream reader threads and are written through a
+ * synchronized reply that switches the response to SSE on the first one.
+ */
+public final class McpEndpoint {
+  private static final Logger LOG = Logger.getLogger(McpEndpoint.class.getName());
+  static final HeaderName SESSION_ID = HeaderNames.create("Mcp-Session-Id");
+  static final HeaderName PROTOCOL_VERSION = HeaderNames.create("MCP-Protocol-Version");
+  static final HeaderName MCP_METHOD = HeaderNames.create("Mcp-Method");
+  static final HeaderName MCP_NAME = HeaderNames.create("Mcp-Name");
+  private static final long STREAM_KEEPALIVE_MILLIS = 15_000;
+
+  private final Supplier<McpRuntime> runtime;
+  private final SessionRegistry sessions;
+  private volatile boolean running = true;
+
+  public McpEndpoint(Supplier<McpRuntime> runtime, SessionRegistry sessions) {
+    this.runtime = runtime;
+    this.sessions = sessions;
+  }
+
+  public void register(HttpRules rules) {
+    rules.post("/mcp", this::post).get("/mcp", this::get).delete("/mcp", this::delete);
+  }
+
+  /** Stops standalone streams so that shutdown does not wait for agents to hang up. */
+  public void stop() {
+    running = false;
+  }
+
+  // ---------------------------------------------------------------- POST: one JSON-RPC message
+
+  private void post(ServerRequest req, ServerResponse res) {
+    McpRuntime rt = runtime.get();
+    Era headerEra = ProtocolVersions.isStatelessEra(header(req, PROTOCOL_VERSION)) ? Era.STATELESS : Era.LEGACY;
+    String refusal = rt.guard().check(header(req, HeaderNames.HOST), header(req, HeaderNames.ORIGIN));
+    if (refusal != null) {
+      fail(res, rt, null, headerEra, Fault.of(ReasonCode.ORIGIN_FORBIDDEN, refusal));
+      return;
+    }
+    String contentType = header(req, HeaderNames.CONTENT_TYPE);
+    if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      fail(res, rt, null, headerEra, Fault.of(ReasonCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));
+      return;
+    }
+    String accept = header(req, HeaderNames.ACCEPT);
+    boolean acceptsSse = accepts(accept, "text/event-stream");
+    if (accept != null && !accepts(accept, "application/json") && !acceptsSse) {
+      fail(res, rt, null, headerEra, Fault.of(ReasonCode.NOT_ACCEPTABLE, "Accept must list application/json and text/event-stream"));
+      return;
+    }
+    int max = rt.codec().limits().maxBodyBytes();
+    byte[] body;
+    try (InputStream in = req.content().inputStream()) {
+      body = in.readNBytes(max + 1);
+    } catch (IOException | RuntimeException e) {
+      fail(res, rt, null, headerEra, Fault.of(ReasonCode.PAYLOAD_TOO_LARGE, "request body could not be read within the limit of " + max + " bytes"));
+      return;
+    }
+    if (body.length > max) {
+      fail(res, rt, null, headerEra, Fault.of(ReasonCode.PAYLOAD_TOO_LARGE, "request body exceeds the limit of " + max + " bytes"));
+      return;
+    }
+    JsonRpcMessage message;
+    try {
+      message = rt.codec().decode(body);
+    } catch (JsonRpcException e) {
+      ReasonCode code = e.code() == dev.bastion.jsonrpc.JsonRpcCodes.PARSE_ERROR ? ReasonCode.PARSE_ERROR : ReasonCode.INVALID_REQUEST;
+      fail(res, rt, e.id(), headerEra, Fault.of(code, e.getMessage()));
+      return;
+    }
+    if (message instanceof JsonRpcMessage.Response r) {
+      // Bastion sends agents no requests, so no response is expected: a spoofed or stray answer.
+      LOG.fine(() -> "dropped an unsolicited response from an agent, id " + r.id());
+      res.status(202).send();
+      return;
+    }
+    JsonNode id = message instanceof JsonRpcMessage.Request r ? r.id() : null;
+    EraCheck era = EraCheck.classify(req, message);
+    if (era.fault() != null) {
+      fail(res, rt, id, era.era(), era.fault());
+      return;
+    }
+    Exchange.Credential credential = credential(req);
+    Reply reply = new Reply(res, rt.codec(), acceptsSse && id != null);
+    Exchange exchange =
+        new Exchange(
+            newExchangeId(),
+            Instant.now(),
+            era.era(),
+            era.version(),
+            req.remotePeer().host(),
+            credential,
+            Principal.UNIDENTIFIED,
+            era.era() == Era.LEGACY ? header(req, SESSION_ID) : null,
+            message,
+            Target.GATEWAY,
+            reply,
+            new ExchangeLog());
+    Outcome outcome = rt.pipeline().run(exchange);
+    if (exchange.log().createdSessionId() != null && outcome instanceof Outcome.Success) {
+      res.header(SESSION_ID, exchange.log().createdSessionId());
+    }
+    if (id == null) {
+      switch (outcome) {
+        case Outcome.Success s -> reply.finishEmpty(202);
+        case Outcome.UpstreamError u -> reply.finishEmpty(202);
+        case Outcome.Failure f -> fail(res, rt, null, era.era(), f.fault());
+      }
+      return;
+    }
+    switch (outcome) {
+      case Outcome.Success s -> {
+        JsonNode result = s.result() == null ? JsonRpcCodec.nodes().objectNode() : s.result();
+        if (era.era() == Era.STATELESS && result instanceof ObjectNode o) {
+          if (!o.has("resultType")) {
+            o.put("resultType", "complete");
+          }
+          ObjectNode meta = o.has("_meta") && o.get("_meta").isObject() ? (ObjectNode) o.get("_meta") : o.putObject("_meta");
+          meta.set(ProtocolVersions.META_SERVER_INFO, rt.identity().serverInfo());
+        }
+        reply.finish(200, new JsonRpcMessage.Response(id, result, null));
+      }
+      case Outcome.UpstreamError u ->
+          reply.finish(200, JsonRpcCodec.error(id, u.code(), u.message(), u.data()));
+      case Outcome.Failure f -> {
+        WireErrors.Mapping m = WireErrors.map(f.fault().code(), era.era());
+        if (m.httpStatus() == 401) {
+          challenge(res, rt);
+        }
+        reply.finish(m.httpStatus(), errorResponse(id, f.fault(), era.era()));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- GET: legacy standalone stream
+
+  private void get(ServerRequest req, ServerResponse res) {
+    McpRuntime rt = runtime.get();
+    String refusal = rt.guard().check(header(req, HeaderNames.HOST), header(req, HeaderNames.ORIGIN));
+    if (refusal != null) {
+      fail(res, rt, null, Era.LEGACY, Fault.of(ReasonCode.ORIGIN_FORBIDDEN, refusal));
+      return;
+    }
+    if (ProtocolVersions.isStatelessEra(header(req, PROTOCOL_VERSION))) {
+      res.header(HeaderNames.ALLOW, "POST");
+      fail(res, rt, null, Era.STATELESS, Fault.of(ReasonCode.METHOD_NOT_ALLOWED, "protocol 2026-07-28 has no GET stream; use subscriptions/listen"));
+      return;
+    }
+    Optional<Session> session = authenticatedSession(req, res, rt);
+    if (session.isEmpty()) {
+      return;
+    }
+    if (!accepts(header(req, HeaderNames.ACCEPT), "text/event-stream")) {
+      fail(res, rt, null, Era.LEGACY, Fault.of(ReasonCode.NOT_ACCEPTABLE, "a GET stream needs Accept: text/event-stream"));
+      return;
+    }
+    Optional<BlockingQueue<JsonRpcMessage.Notification>> stream = session.get().openStream();
+    if (stream.isEmpty()) {
+      res.status(409);
+      res.header(HeaderNames.CONTENT_TYPE, "application/json");
+      res.send(rt.codec().encode(errorResponse(null, Fault.of(ReasonCode.INVALID_REQUEST, "this session already has an open GET stream"), Era.LEGACY)));
+      return;
+    }
+    BlockingQueue<JsonRpcMessage.Notification> queue = stream.get();
+    res.status(200);
+    res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+    res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+    res.header(HeaderNames.create("X-Accel-Buffering"), "no");
+    try (OutputStream out = res.outputStream()) {
+      out.write(": stream open\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      while (running && !session.get().closed()) {
+        JsonRpcMessage.Notification n = Session.poll(queue, STREAM_KEEPALIVE_MILLIS);
+        if (n == null) {
+          out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
+        } else {
+          writeEvent(out, rt.codec().encode(n));
+        }
+        out.flush();
+      }
+    } catch (IOException | UncheckedIOException e) {
+      LOG.fine("GET stream of a session ended: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      session.get().closeStream(queue);
+    }
+  }
+
+  // ---------------------------------------------------------------- DELETE: end a legacy session
+
+  private void delete(ServerRequest req, ServerResponse res) {
+    McpRuntime rt = runtime.get();
+    String refusal = rt.guard().check(header(req, HeaderNames.HOST), header(req, HeaderNames.ORIGIN));
+    if (refusal != null) {
+      fail(res, rt, null, Era.LEGACY, Fault.of(ReasonCode.ORIGIN_FORBIDDEN, refusal));
+      return;
+    }
+    if (ProtocolVersions.isStatelessEra(header(req, PROTOCOL_VERSION))) {
+      res.header(HeaderNames.ALLOW, "POST");
+      fail(res, rt, null, Era.STATELESS, Fault.of(ReasonCode.METHOD_NOT_ALLOWED, "protocol 2026-07-28 has no sessions to delete"));
+      return;
+    }
+    Optional<Session> session = authenticatedSession(req, res, rt);
+    if (session.isEmpty()) {
+      return;
+    }
+    sessions.remove(session.get());
+    res.status(200).send();
+  }
+
+  private Optional<Session> authenticatedSession(ServerRequest req, ServerResponse res, McpRuntime rt) {
+    Principal principal = rt.credentials().authenticate(credential(req));
+    if (!principal.identified()) {
+      challenge(res, rt);
+      fail(res, rt, null, Era.LEGACY, Fault.of(ReasonCode.UNAUTHENTICATED, "a valid bearer credential is required"));
+      return Optional.empty();
+    }
+    String id = header(req, SESSION_ID);
+    if (id == null) {
+      fail(res, rt, null, Era.LEGACY, Fault.of(ReasonCode.SESSION_REQUIRED, "Mcp-Session-Id header is required"));
+      return Optional.empty();
+    }
+    Optional<Session> session = sessions.find(id, principal.agentId());
+    if (session.isEmpty()) {
+      fail(res, rt, null, Era.LEGACY, Fault.of(ReasonCode.SESSION_NOT_FOUND, "session not found"));
+    }
+    return session;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static void challenge(ServerResponse res, McpRuntime rt) {
+    String value = rt.resourceMetadataUrl() == null ? "Bearer" : "Bearer resource_metadata=\"" + rt.resourceMetadataUrl() + "\"";
+    res.header(HeaderNames.WWW_AUTHENTICATE, value);
+  }
+
+  private static void fail(ServerResponse res, McpRuntime rt, JsonNode id, Era era, Fault fault) {
+    WireErrors.Mapping m = WireErrors.map(fault.code(), era);
+    int status = m.httpStatus() == 200 ? 400 : m.httpStatus();
+    if (fault.code() == ReasonCode.UNAUTHENTICATED) {
+      challenge(res, rt);
+    }
+    res.status(status);
+    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+    res.send(rt.codec().encode(errorResponse(id, fault, era)));
+  }
+
+  static JsonRpcMessage.Response errorResponse(JsonNode id, Fault fault, Era era) {
+    ObjectNode err = WireErrors.errorObject(fault, era);
+    return JsonRpcCodec.error(id, err.get("code").asInt(), err.get("message").asString(), err.get("data"));
+  }
+
+  static Exchange.Credential credential(ServerRequest req) {
+    String auth = header(req, HeaderNames.AUTHORIZATION);
+    if (auth == null) {
+      return Exchange.Credential.NONE;
+    }
+    int space = auth.indexOf(' ');
+    if (space <= 0) {
+      return new Exchange.Credential("", auth.trim());
+    }
+    return new Exchange.Credential(auth.substring(0, space), auth.substring(space + 1).trim());
+  }
+
+  static String header(ServerRequest req, HeaderName name) {
+    return req.headers().first(name).orElse(null);
+  }
+
+  private static boolean accepts(String accept, String type) {
+    if (accept == null) {
+      return false;
+    }
+    String a = accept.toLowerCase(java.util.Locale.ROOT);
+    return a.contains(type) || a.contains("*/*");
+  }
+
+  private static String newExchangeId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+  }
+
+  static void writeEvent(OutputStream out, byte[] json) throws IOException {
+    out.write("event: message\ndata: ".getBytes(StandardCharsets.US_ASCII));
+    out.write(json);
+    out.write("\n\n".getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
+   * The answer to one POST. Starts as a plain JSON reply; the first notification (progress) turns
+   * it into an SSE stream that then carries the final response too.
+   */
+  private static final class Reply implements Exchange.NotificationSink {
+    private final ServerResponse res;
+    private final JsonRpcCodec codec;
+    private final boolean mayStream;
+    private OutputStream stream;
+    private boolean done;
+
+    Reply(ServerResponse res, JsonRpcCodec codec, boolean mayStream) {
+      this.res = res;
+      this.codec = codec;
+      this.mayStream = mayStream;
+    }
+
+    @Override
+    public synchronized void send(JsonRpcMessage.Notification notification) {
+      if (!mayStream || done) {
+        return;
+      }
+      try {
+        if (stream == null) {
+          res.status(200);
+          res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+          res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+          res.header(HeaderNames.create("X-Accel-Buffering"), "no");
+          stream = res.outputStream();
+        }
+        writeEvent(stream, codec.encode(notification));
+        stream.flush();
+      } catch (IOException | UncheckedIOException e) {
+        LOG.log(Level.FINE, "agent stream closed while sending a notification", e);
+      }
+    }
+
+    synchronized void finish(int status, JsonRpcMessage.Response response) {
+      done = true;
+      byte[] bytes = codec.encode(response);
+      if (stream != null) {
+        try {
+          writeEvent(stream, bytes);
+          stream.close();
+        } catch (IOException | UncheckedIOException e) {
+          LOG.log(Level.FINE, "agent stream closed before the response", e);
+        }
+        return;
+      }
+      res.status(status);
+      res.header(HeaderNames.CONTENT_TYPE, "application/json");
+      res.send(bytes);
+    }
+
+    synchronized void finishEmpty(int status) {
+      done = true;
+      if (stream == null) {
+        res.status(status).send();
+      }
+    }
+  }
+}

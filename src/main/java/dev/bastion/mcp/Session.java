@@ -1,0 +1,128 @@
+package dev.bastion.mcp;
+
+import dev.bastion.jsonrpc.JsonRpcMessage;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A legacy-era (2025-11-25) MCP session: created by initialize, bound to the agent that created it,
+ * ended by DELETE, idle expiry, or gateway shutdown. Holds the agent's standalone GET stream (for
+ * list_changed notifications) and its in-flight calls (for cancellation).
+ */
+public final class Session {
+  private static final int STREAM_QUEUE = 256;
+
+  private final String id;
+  private final String agentId;
+  private final String protocolVersion;
+  private final Instant created;
+  private final AtomicLong lastSeenNanos;
+  private final AtomicLong calls = new AtomicLong();
+  private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
+  private final AtomicReference<BlockingQueue<JsonRpcMessage.Notification>> stream = new AtomicReference<>();
+  private volatile boolean initialized;
+  private volatile boolean closed;
+
+  Session(String id, String agentId, String protocolVersion, long nowNanos) {
+    this.id = id;
+    this.agentId = agentId;
+    this.protocolVersion = protocolVersion;
+    this.created = Instant.now();
+    this.lastSeenNanos = new AtomicLong(nowNanos);
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String agentId() {
+    return agentId;
+  }
+
+  public String protocolVersion() {
+    return protocolVersion;
+  }
+
+  public Instant created() {
+    return created;
+  }
+
+  public long callCount() {
+    return calls.get();
+  }
+
+  void touch(long nowNanos) {
+    lastSeenNanos.set(nowNanos);
+    calls.incrementAndGet();
+  }
+
+  long lastSeenNanos() {
+    return lastSeenNanos.get();
+  }
+
+  public boolean initialized() {
+    return initialized;
+  }
+
+  public void markInitialized() {
+    initialized = true;
+  }
+
+  public boolean closed() {
+    return closed;
+  }
+
+  /** Registers the cancel action of an in-flight request, keyed by the agent's request id. */
+  public void registerInFlight(String requestId, Runnable cancel) {
+    inFlight.put(requestId, cancel);
+  }
+
+  public void unregisterInFlight(String requestId) {
+    inFlight.remove(requestId);
+  }
+
+  /** Cancels the in-flight request the agent named; returns whether one was found. */
+  public boolean cancel(String requestId) {
+    Runnable r = inFlight.remove(requestId);
+    if (r != null) {
+      r.run();
+      return true;
+    }
+    return false;
+  }
+
+  /** Opens the standalone stream; empty if one is already open (one GET stream per session). */
+  Optional<BlockingQueue<JsonRpcMessage.Notification>> openStream() {
+    BlockingQueue<JsonRpcMessage.Notification> q = new ArrayBlockingQueue<>(STREAM_QUEUE);
+    return stream.compareAndSet(null, q) ? Optional.of(q) : Optional.empty();
+  }
+
+  void closeStream(BlockingQueue<JsonRpcMessage.Notification> q) {
+    stream.compareAndSet(q, null);
+  }
+
+  /** Queues a notification on the GET stream if one is open; drops it if the agent isn't reading. */
+  public void push(JsonRpcMessage.Notification n) {
+    BlockingQueue<JsonRpcMessage.Notification> q = stream.get();
+    if (q != null) {
+      q.offer(n);
+    }
+  }
+
+  static JsonRpcMessage.Notification poll(BlockingQueue<JsonRpcMessage.Notification> q, long millis) throws InterruptedException {
+    return q.poll(millis, TimeUnit.MILLISECONDS);
+  }
+
+  void close() {
+    closed = true;
+    inFlight.values().forEach(Runnable::run);
+    inFlight.clear();
+  }
+}

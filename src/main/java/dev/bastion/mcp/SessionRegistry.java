@@ -1,0 +1,98 @@
+package dev.bastion.mcp;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * All live legacy sessions. Ids are 256 random bits (URL-safe base64), unguessable. A session is
+ * found only by the agent it is bound to: another agent, or any agent after expiry, gets nothing
+ * (which the endpoint answers with 404, as the spec asks for unknown sessions).
+ */
+public final class SessionRegistry {
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final SecureRandom random = new SecureRandom();
+  private final int maxSessions;
+  private final long idleNanos;
+  private final LongSupplier clock;
+
+  public SessionRegistry(int maxSessions, Duration idleTimeout, LongSupplier nanoClock) {
+    this.maxSessions = maxSessions;
+    this.idleNanos = idleTimeout.toNanos();
+    this.clock = nanoClock;
+  }
+
+  public SessionRegistry(int maxSessions, Duration idleTimeout) {
+    this(maxSessions, idleTimeout, System::nanoTime);
+  }
+
+  /** Creates a session bound to the agent, or empty when the gateway holds its maximum. */
+  public Optional<Session> create(String agentId, String protocolVersion) {
+    if (sessions.size() >= maxSessions) {
+      expireIdle();
+      if (sessions.size() >= maxSessions) {
+        return Optional.empty();
+      }
+    }
+    byte[] bytes = new byte[32];
+    random.nextBytes(bytes);
+    String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    Session s = new Session(id, agentId, protocolVersion, clock.getAsLong());
+    sessions.put(id, s);
+    return Optional.of(s);
+  }
+
+  /** The session with this id bound to this agent, if it exists and has not expired. */
+  public Optional<Session> find(String id, String agentId) {
+    if (id == null) {
+      return Optional.empty();
+    }
+    Session s = sessions.get(id);
+    if (s == null || s.closed()) {
+      return Optional.empty();
+    }
+    long now = clock.getAsLong();
+    if (now - s.lastSeenNanos() > idleNanos) {
+      remove(s);
+      return Optional.empty();
+    }
+    if (!s.agentId().equals(agentId)) {
+      return Optional.empty();
+    }
+    s.touch(now);
+    return Optional.of(s);
+  }
+
+  public void remove(Session s) {
+    if (sessions.remove(s.id(), s)) {
+      s.close();
+    }
+  }
+
+  public int size() {
+    return sessions.size();
+  }
+
+  public Collection<Session> all() {
+    return sessions.values();
+  }
+
+  /** Ends sessions idle for longer than the timeout. */
+  public void expireIdle() {
+    long now = clock.getAsLong();
+    for (Session s : sessions.values()) {
+      if (now - s.lastSeenNanos() > idleNanos) {
+        remove(s);
+      }
+    }
+  }
+
+  public void closeAll() {
+    sessions.values().forEach(this::remove);
+  }
+}
