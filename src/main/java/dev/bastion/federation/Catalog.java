@@ -48,6 +48,18 @@ public final class Catalog {
     }
   }
 
+  /** A catalog for a new set of servers that keeps what it already knows about the ones that stay. */
+  public Catalog withServers(List<String> serverOrder) {
+    Catalog next = new Catalog(serverOrder);
+    for (String s : serverOrder) {
+      ServerPart known = parts.get(s);
+      if (known != null) {
+        next.parts.put(s, known);
+      }
+    }
+    return next;
+  }
+
   public static String expose(String server, String name) {
     return server + SEPARATOR + name;
   }

@@ -1,0 +1,82 @@
+package dev.bastion.cli;
+
+import dev.bastion.config.BastionConfig;
+import dev.bastion.config.ConfigError;
+import dev.bastion.config.ConfigLoader;
+import dev.bastion.config.ConfigResult;
+import dev.bastion.config.ConfigWatcher;
+import dev.bastion.gateway.Gateway;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** Runs a gateway from a config file until the process is told to stop; shared by serve and demo. */
+final class Runner {
+
+  static void printErrors(PrintStream err, Path file, List<ConfigError> errors) {
+    err.println("bastion: " + file + " is invalid (" + errors.size() + (errors.size() == 1 ? " error" : " errors") + "):");
+    for (ConfigError e : errors) {
+      err.println("  " + e);
+    }
+  }
+
+  static int serve(Path file, PrintStream out, PrintStream err, Runnable afterStart) {
+    BastionConfig config;
+    switch (ConfigLoader.load(file)) {
+      case ConfigResult.Ok ok -> config = ok.config();
+      case ConfigResult.Invalid bad -> {
+        printErrors(err, file, bad.errors());
+        return ExitCodes.INVALID;
+      }
+    }
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config);
+    } catch (java.io.UncheckedIOException | java.io.IOException | RuntimeException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null && !(cause instanceof BindException)) {
+        cause = cause.getCause();
+      }
+      err.println("bastion: could not start: " + (cause instanceof BindException ? "address in use (" + config.listen() + " or " + config.admin() + ")" : cause.getMessage()));
+      return ExitCodes.ENVIRONMENT;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    ConfigWatcher watcher =
+        ConfigWatcher.watch(
+            file,
+            next -> {
+              try {
+                gateway.reload(next);
+              } catch (java.io.IOException | RuntimeException e) {
+                err.println("bastion: reload failed, keeping the running configuration: " + e.getMessage());
+              }
+            },
+            errors -> {
+              err.println("bastion: the changed configuration was rejected; the running one stays.");
+              printErrors(err, file, errors);
+            });
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  watcher.close();
+                  gateway.close();
+                  stopped.countDown();
+                },
+                "bastion-shutdown"));
+    out.println("bastion: mcp endpoint " + gateway.mcpUrl());
+    out.println("bastion: admin " + gateway.adminUrl());
+    afterStart.run();
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return ExitCodes.OK;
+  }
+
+  private Runner() {}
+}
