@@ -121,9 +121,16 @@ final class TestClient implements AutoCloseable {
 
   /** Ends the input, like a client closing the server's stdin, and waits for the server to return. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     input.end();
-    if (!serving.join(TIMEOUT)) {
+    boolean stopped;
+    try {
+      stopped = serving.join(TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while waiting for the demo server to stop", e);
+    }
+    if (!stopped) {
       throw new AssertionError("the demo server did not stop within " + TIMEOUT + " after its input ended");
     }
   }
