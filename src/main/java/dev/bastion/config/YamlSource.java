@@ -35,6 +35,7 @@ final class YamlSource {
         .setAllowDuplicateKeys(true) // the binder reports duplicates itself, all of them, with positions
         .setMaxAliasesForCollections(0)
         .setAllowRecursiveKeys(false)
+        .setAllowNonScalarKeys(true) // the binder rejects them itself, with a position
         .setCodePointLimit(MAX_BYTES + 1)
         .build();
   }
