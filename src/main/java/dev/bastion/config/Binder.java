@@ -91,8 +91,9 @@ final class Binder {
     Map<String, AgentConfig> agents = agents(f);
     PolicyConfig policy = policy(f);
     AuditConfig audit = audit(f, dataDir);
-    if (!errors.isEmpty()) {
-      return null;
+    if (!errors.isEmpty() || listen == null || admin == null || dataDir == null || security == null || limits == null
+        || policy == null || audit == null) {
+      return null; // the loader reports an internal error if nothing explains the null
     }
     return new BastionConfig(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit);
   }
@@ -282,7 +283,7 @@ final class Binder {
       List<byte[]> digests = new ArrayList<>();
       boolean ok = true;
       SequenceNode keys = sequence(f, "keys");
-      if (keys == null && f.has("keys")) {
+      if (keys == null && f.has("keys") && !isNull(f.value("keys"))) {
         ok = false;
       } else if (keys != null) {
         for (int i = 0; i < keys.getValue().size(); i++) {
@@ -335,7 +336,7 @@ final class Binder {
         : PolicyConfig.Effect.DENY;
     List<PolicyConfig.Rule> rules = new ArrayList<>();
     SequenceNode seq = sequence(f, "rules");
-    boolean ok = defaultEffect != null && (seq != null || !f.has("rules"));
+    boolean ok = defaultEffect != null && (seq != null || !f.has("rules") || isNull(f.value("rules")));
     Map<String, Integer> idLines = new HashMap<>();
     if (seq != null) {
       for (int i = 0; i < seq.getValue().size(); i++) {

@@ -133,6 +133,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void emptyListsAndSectionsMeanTheirDefaults() {
+    BastionConfig c = ok("security:\nlimits:\nupstreams:\nagents:\n  bot:\n    keys:\n    roles:\npolicy:\n  rules:\naudit:\n");
+    assertThat(c.policy()).isEqualTo(PolicyConfig.DENY_ALL);
+    assertThat(c.agents().get("bot").keyDigests()).isEmpty();
+    assertThat(c.agents().get("bot").roles()).isEmpty();
+  }
+
+  @Test
   void aConfigWithoutUpstreamsIsValid() {
     assertThat(ok("listen: 127.0.0.1:0\n").upstreams()).isEmpty();
   }
