@@ -148,7 +148,7 @@ final class Binder {
   private UpstreamConfig upstream(Entry e, LimitsConfig limits, Path dataDir) {
     String p = e.path();
     if (isNull(e.value())) {
-      errors.add(p, e.value(), "upstream " + quote(e.key()) + " has no settings; expected a mapping with one of command, url or builtin");
+      errors.add(p, e.keyNode(), "upstream " + quote(e.key()) + " has no settings; expected a mapping with one of command, url or builtin");
       return null;
     }
     Fields f = fields(e.value(), p, UPSTREAM_KEYS, "an upstream (a mapping with one of command, url or builtin)");
@@ -163,7 +163,7 @@ final class Binder {
     }
     if (transports.size() != 1) {
       String found = transports.isEmpty() ? "none of them" : String.join(" and ", transports);
-      errors.add(p, e.value(), "an upstream needs exactly one of command (a stdio server), url (an HTTP server) or builtin"
+      errors.add(p, e.keyNode(), "an upstream needs exactly one of command (a stdio server), url (an HTTP server) or builtin"
           + " (a server bundled with Bastion); found " + found);
       return null;
     }

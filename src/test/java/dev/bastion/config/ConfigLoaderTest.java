@@ -452,7 +452,8 @@ class ConfigLoaderTest {
     void anUpstreamWithNoTransportIsRejected() {
       ConfigError e = onlyError("upstreams:\n  x:\n    timeout: 5s\n");
       assertThat(e.path()).isEqualTo("upstreams.x");
-      assertThat(e.line()).isEqualTo(3);
+      assertThat(e.line()).isEqualTo(2);
+      assertThat(e.column()).isEqualTo(3);
       assertThat(e.message()).contains("exactly one of command").contains("found none of them");
     }
 
@@ -557,5 +558,16 @@ class ConfigLoaderTest {
   void anErrorDescribesItselfWithPositionAndPath() {
     assertThat(new ConfigError("limits.call_timeout", 3, 17, "bad").describe()).isEqualTo("3:17 limits.call_timeout: bad");
     assertThat(new ConfigError("", 0, 0, "bad").toString()).isEqualTo("bad");
+  }
+
+  @Test
+  void theErrorExampleInTheDocumentationIsWhatTheLoaderSays() throws Exception {
+    String doc = Files.readString(Path.of("docs/configuration.md"));
+    int from = doc.indexOf("Printed as `line:column path: message`");
+    String yaml = doc.substring(doc.indexOf("```yaml\n", from) + 8, doc.indexOf("```", doc.indexOf("```yaml\n", from) + 8));
+    int out = doc.indexOf("the loader reports", from);
+    String expected = doc.substring(doc.indexOf("```\n", out) + 4, doc.indexOf("```", doc.indexOf("```\n", out) + 4)).strip();
+    List<ConfigError> errors = invalid(ConfigLoader.parse(yaml, BASE, name -> null));
+    assertThat(String.join("\n", errors.stream().map(ConfigError::describe).toList())).isEqualTo(expected);
   }
 }
