@@ -34,7 +34,7 @@ final class Runner {
     Gateway gateway;
     try {
       gateway = Gateway.start(config);
-    } catch (java.io.UncheckedIOException | java.io.IOException | RuntimeException e) {
+    } catch (java.io.IOException | RuntimeException e) {
       Throwable cause = e;
       while (cause.getCause() != null && !(cause instanceof BindException)) {
         cause = cause.getCause();
@@ -43,7 +43,9 @@ final class Runner {
       return ExitCodes.ENVIRONMENT;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    ConfigWatcher watcher =
+    ConfigWatcher watcher;
+    try {
+      watcher =
         ConfigWatcher.watch(
             file,
             next -> {
@@ -57,6 +59,11 @@ final class Runner {
               err.println("bastion: the changed configuration was rejected; the running one stays.");
               printErrors(err, file, errors);
             });
+    } catch (java.io.IOException e) {
+      err.println("bastion: cannot watch " + file + " for changes: " + e.getMessage());
+      gateway.close();
+      return ExitCodes.ENVIRONMENT;
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
