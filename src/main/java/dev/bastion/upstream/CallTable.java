@@ -46,6 +46,8 @@ final class CallTable {
     if (wire.get("_meta") instanceof ObjectNode meta) {
       ObjectNode metaCopy = shallowCopy(meta);
       wire.set("_meta", metaCopy);
+      // the agent's own 2026-07-28 envelope never goes upstream: the gateway is the client here
+      metaCopy.remove(List.of(Protocol.META_PROTOCOL_VERSION, Protocol.META_CLIENT_CAPABILITIES, Protocol.META_CLIENT_INFO, Protocol.META_LOG_LEVEL));
       JsonNode token = metaCopy.get("progressToken");
       if (token != null && !token.isNull()) {
         agentToken = token;

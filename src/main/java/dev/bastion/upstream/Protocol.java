@@ -22,6 +22,7 @@ final class Protocol {
   static final String META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
   static final String META_CLIENT_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
   static final String META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
+  static final String META_LOG_LEVEL = "io.modelcontextprotocol/logLevel";
   static final String META_SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 
   static final String CLIENT_NAME = "bastion";
