@@ -1,0 +1,41 @@
+package dev.bastion.upstream;
+
+import dev.bastion.config.UpstreamConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the {@link Upstream} for a configured server. The result is not started yet. */
+public final class Upstreams {
+  /** Main class of the bundled demo server, run as a stdio child of the same runtime. */
+  static final String DEMO_MAIN_CLASS = "dev.bastion.demo.DemoServer";
+
+  private Upstreams() {}
+
+  public static Upstream create(UpstreamConfig config, UpstreamContext context) {
+    return switch (config) {
+      case UpstreamConfig.Stdio stdio -> new StdioUpstream(stdio, context);
+      case UpstreamConfig.Http http -> new HttpUpstream(http, context);
+      case UpstreamConfig.Builtin builtin -> new StdioUpstream(builtinCommand(builtin), context);
+    };
+  }
+
+  /** A builtin server as a stdio child: this JVM's java binary and classpath, the builtin's main class. */
+  static UpstreamConfig.Stdio builtinCommand(UpstreamConfig.Builtin builtin) {
+    String mainClass =
+        switch (builtin.builtin()) {
+          case "demo" -> DEMO_MAIN_CLASS;
+          default ->
+              throw new IllegalArgumentException(
+                  "upstream " + builtin.name() + ": unknown builtin \"" + builtin.builtin() + "\"; expected one of [demo]");
+        };
+    String java = ProcessHandle.current().info().command().orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass));
+    if (builtin.root() != null) {
+      command.add("--root");
+      command.add(builtin.root().toAbsolutePath().toString());
+    }
+    return new UpstreamConfig.Stdio(builtin.name(), command, Map.of(), null, builtin.timeout());
+  }
+}
