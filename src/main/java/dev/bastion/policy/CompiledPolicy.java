@@ -1,0 +1,243 @@
+package dev.bastion.policy;
+
+import dev.bastion.config.PolicyConfig;
+import dev.bastion.config.PolicyConfig.Effect;
+import dev.bastion.pipeline.Decision;
+import dev.bastion.pipeline.ReasonCode;
+import dev.cel.runtime.CelAttributePattern;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelUnknownSet;
+import dev.cel.runtime.PartialVars;
+import dev.cel.runtime.Program;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A policy compiled once at load: immutable, thread-safe, and evaluated without any parsing.
+ *
+ * <p>Combining: every enforce-mode rule is evaluated; among those whose condition holds, deny
+ * overrides ask, which overrides allow; if none holds, the policy's default effect applies (with
+ * the rule id {@value #DEFAULT_RULE_ID}). A rule whose evaluation fails (a missing key, a type
+ * mismatch at run time) fails closed: it counts as matching for deny and ask rules and as not
+ * matching for allow rules. Shadow-mode rules are evaluated the same way but only reported.
+ */
+public final class CompiledPolicy implements PolicyCompilation {
+
+  /** The rule id a decision carries when no rule matched and the policy default decided. */
+  public static final String DEFAULT_RULE_ID = "default";
+
+  /** Unknown at discovery: a listing cannot know the arguments, the call time or the session state then. */
+  private static final List<CelAttributePattern> DISCOVERY_UNKNOWNS = List.of(
+      CelAttributePattern.create(PolicyVariables.ARGS),
+      CelAttributePattern.create(PolicyVariables.REQUEST),
+      CelAttributePattern.create(PolicyVariables.SESSION));
+
+  record CompiledRule(String id, Effect effect, PolicyConfig.Mode mode, Program program) {}
+
+  private enum RuleOutcome {
+    TRUE,
+    FALSE,
+    UNKNOWN,
+    ERROR
+  }
+
+  private final Effect defaultEffect;
+  private final List<CompiledRule> enforced;
+  private final List<CompiledRule> shadow;
+  private final List<String> ruleIds;
+
+  CompiledPolicy(Effect defaultEffect, List<CompiledRule> rules) {
+    this.defaultEffect = defaultEffect;
+    this.enforced = rules.stream().filter(r -> r.mode() == PolicyConfig.Mode.ENFORCE).toList();
+    this.shadow = rules.stream().filter(r -> r.mode() == PolicyConfig.Mode.SHADOW).toList();
+    this.ruleIds = rules.stream().map(CompiledRule::id).toList();
+  }
+
+  public Effect defaultEffect() {
+    return defaultEffect;
+  }
+
+  /** The ids of all rules, in configuration order (enforced and shadow). */
+  public List<String> ruleIds() {
+    return ruleIds;
+  }
+
+  /** Decides one request. Never throws for any input. */
+  public PolicyEvaluation decide(PolicyInput input) {
+    Map<String, Object> vars = Activations.of(input);
+    List<String> notes = new ArrayList<>();
+    Matches matches = new Matches();
+    for (CompiledRule rule : enforced) {
+      RuleOutcome outcome = evaluate(rule, vars);
+      if (outcome == RuleOutcome.ERROR) {
+        notes.add("policy rule " + rule.id() + " failed to evaluate; counted as " + (failClosedMatch(rule) ? "matching" : "not matching"));
+      }
+      if (counts(rule, outcome)) {
+        matches.add(rule);
+      }
+    }
+    Decision decision = matches.combine(defaultEffect);
+    List<String> shadowNotes = new ArrayList<>();
+    for (CompiledRule rule : shadow) {
+      RuleOutcome outcome = evaluate(rule, vars);
+      if (!counts(rule, outcome)) {
+        continue;
+      }
+      Matches whatIf = matches.copy();
+      whatIf.add(rule);
+      Decision would = whatIf.combine(defaultEffect);
+      String note = "shadow rule " + rule.id() + " would " + effectName(rule.effect())
+          + (outcome == RuleOutcome.ERROR ? " (evaluation failed; counted as matching)" : "")
+          + (kind(would).equals(kind(decision))
+              ? "; decision unchanged (" + kind(decision) + ")"
+              : "; decision would change from " + kind(decision) + " to " + kind(would));
+      shadowNotes.add(note);
+    }
+    return new PolicyEvaluation(decision, shadowNotes, notes);
+  }
+
+  /**
+   * Whether some call to the input's target could be allowed, with the arguments, the request
+   * time and the session state unknown (CEL partial evaluation; for a resource template, whose
+   * definition has no {@code uri}, the resource is unknown too). Enforce-mode rules only. A deny
+   * rule hides the target only when it is definitely true whatever the unknowns; an allow or ask
+   * rule makes it visible when it is true, depends on an unknown, or fails to evaluate. With no
+   * such rule, a deny default hides and an allow/ask default shows.
+   */
+  public Exposure exposure(PolicyInput input) {
+    Map<String, Object> vars = new LinkedHashMap<>(Activations.of(input));
+    vars.remove(PolicyVariables.ARGS);
+    vars.remove(PolicyVariables.REQUEST);
+    vars.remove(PolicyVariables.SESSION);
+    List<CelAttributePattern> unknowns = new ArrayList<>(DISCOVERY_UNKNOWNS);
+    if (input.target().kind() == dev.bastion.pipeline.Target.Kind.RESOURCE
+        && vars.get(PolicyVariables.RESOURCE) instanceof Map<?, ?> resource
+        && "".equals(resource.get("uri"))) {
+      // a resource template: the concrete URI is chosen by the agent at read time
+      vars.remove(PolicyVariables.RESOURCE);
+      unknowns.add(CelAttributePattern.create(PolicyVariables.RESOURCE));
+    }
+    PartialVars partial = PartialVars.of(vars, unknowns.toArray(CelAttributePattern[]::new));
+    boolean couldPermit = false;
+    for (CompiledRule rule : enforced) {
+      RuleOutcome outcome = evaluatePartial(rule, partial);
+      switch (rule.effect()) {
+        case DENY -> {
+          if (outcome == RuleOutcome.TRUE) {
+            return Exposure.HIDDEN;
+          }
+        }
+        case ALLOW, ASK -> couldPermit |= outcome != RuleOutcome.FALSE;
+      }
+    }
+    if (couldPermit) {
+      return Exposure.VISIBLE;
+    }
+    return switch (defaultEffect) {
+      case DENY -> Exposure.HIDDEN;
+      case ALLOW, ASK -> Exposure.VISIBLE;
+    };
+  }
+
+  private static RuleOutcome evaluate(CompiledRule rule, Map<String, Object> vars) {
+    try {
+      return classify(rule.program().eval(vars), false);
+    } catch (CelEvaluationException | RuntimeException e) {
+      return RuleOutcome.ERROR;
+    }
+  }
+
+  private static RuleOutcome evaluatePartial(CompiledRule rule, PartialVars vars) {
+    try {
+      return classify(rule.program().eval(vars), true);
+    } catch (CelEvaluationException | RuntimeException e) {
+      return RuleOutcome.ERROR;
+    }
+  }
+
+  private static RuleOutcome classify(Object result, boolean partial) {
+    if (result instanceof Boolean b) {
+      return b ? RuleOutcome.TRUE : RuleOutcome.FALSE;
+    }
+    if (partial && result instanceof CelUnknownSet) {
+      return RuleOutcome.UNKNOWN;
+    }
+    // an unknown in a full evaluation, or a non-bool: cannot happen for a type-checked bool
+    // expression over complete variables, and is treated as an evaluation failure if it does
+    return RuleOutcome.ERROR;
+  }
+
+  private static boolean failClosedMatch(CompiledRule rule) {
+    return switch (rule.effect()) {
+      case DENY, ASK -> true;
+      case ALLOW -> false;
+    };
+  }
+
+  private static boolean counts(CompiledRule rule, RuleOutcome outcome) {
+    return switch (outcome) {
+      case TRUE -> true;
+      case FALSE -> false;
+      case ERROR, UNKNOWN -> failClosedMatch(rule);
+    };
+  }
+
+  private static String effectName(Effect effect) {
+    return switch (effect) {
+      case ALLOW -> "allow";
+      case DENY -> "deny";
+      case ASK -> "ask";
+    };
+  }
+
+  static String kind(Decision decision) {
+    return switch (decision) {
+      case Decision.Allow a -> "allow";
+      case Decision.Deny d -> "deny";
+      case Decision.Ask a -> "ask";
+    };
+  }
+
+  /** The rules that matched one request, by effect, in configuration order. */
+  private static final class Matches {
+    private final List<String> deny = new ArrayList<>();
+    private final List<String> ask = new ArrayList<>();
+    private final List<String> allow = new ArrayList<>();
+
+    void add(CompiledRule rule) {
+      switch (rule.effect()) {
+        case DENY -> deny.add(rule.id());
+        case ASK -> ask.add(rule.id());
+        case ALLOW -> allow.add(rule.id());
+      }
+    }
+
+    Matches copy() {
+      Matches m = new Matches();
+      m.deny.addAll(deny);
+      m.ask.addAll(ask);
+      m.allow.addAll(allow);
+      return m;
+    }
+
+    Decision combine(Effect defaultEffect) {
+      if (!deny.isEmpty()) {
+        return new Decision.Deny(ReasonCode.POLICY_DENIED, deny, "denied by policy rule " + String.join(", ", deny));
+      }
+      if (!ask.isEmpty()) {
+        return new Decision.Ask(ask, "approval required by rule " + String.join(", ", ask) + "; approvals are not enabled");
+      }
+      if (!allow.isEmpty()) {
+        return new Decision.Allow(allow);
+      }
+      List<String> ids = List.of(DEFAULT_RULE_ID);
+      return switch (defaultEffect) {
+        case DENY -> new Decision.Deny(ReasonCode.POLICY_DENIED, ids, "denied by policy default: no rule allows this request");
+        case ASK -> new Decision.Ask(ids, "approval required by policy default; approvals are not enabled");
+        case ALLOW -> new Decision.Allow(ids);
+      };
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package dev.bastion.policy;
+
+import dev.bastion.config.PolicyConfig;
+import dev.cel.bundle.Cel;
+import dev.cel.bundle.CelBuilder;
+import dev.cel.bundle.CelFactory;
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelIssue;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelSourceLocation;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.CelValidationResult;
+import dev.cel.common.types.SimpleType;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelEvaluationException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Compiles a {@link PolicyConfig} into a {@link CompiledPolicy}: every rule is parsed, type-checked
+ * against the declared variables ({@link PolicyVariables}) and must yield a {@code bool}. All
+ * problems of all rules are collected, with their locations, into one {@link PolicyErrors}; nothing
+ * is thrown for bad policy text.
+ */
+public final class PolicyCompiler {
+  private PolicyCompiler() {}
+
+  /** Longest accepted {@code when} expression, in characters. */
+  public static final int MAX_EXPRESSION_LENGTH = 16_384;
+
+  private static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
+
+  private static final CelOptions OPTIONS = CelOptions.current()
+      .enableUnknownTracking(true) // partial evaluation for discovery
+      .enableHeterogeneousNumericComparisons(true) // JSON numbers: args.n > 2.5 works for ints too
+      .comprehensionMaxIterations(10_000) // bounds the work a hostile argument list can cause
+      .maxExpressionCodePointSize(MAX_EXPRESSION_LENGTH)
+      .build();
+
+  private static final Cel CEL = environment();
+
+  private static Cel environment() {
+    CelBuilder builder = CelFactory.standardCelBuilder()
+        .setOptions(OPTIONS)
+        .setStandardMacros(CelStandardMacro.STANDARD_MACROS);
+    PolicyVariables.declarations().forEach(builder::addVar);
+    return builder.build();
+  }
+
+  public static PolicyCompilation compile(PolicyConfig policy) {
+    List<PolicyError> errors = new ArrayList<>();
+    if (policy == null) {
+      return new PolicyErrors(List.of(new PolicyError("", 0, 0, 0, "no policy given; expected a policy with a default and rules")));
+    }
+    if (policy.defaultEffect() == null) {
+      errors.add(new PolicyError("", 0, 0, 0, "the policy has no default effect; expected one of allow, deny, ask"));
+    }
+    Set<String> seen = new HashSet<>();
+    List<CompiledPolicy.CompiledRule> rules = new ArrayList<>();
+    int index = 0;
+    for (PolicyConfig.Rule rule : policy.rules()) {
+      index++;
+      if (rule == null) {
+        errors.add(new PolicyError("", 0, 0, 0, "rule #" + index + " is empty; expected id, effect and when"));
+        continue;
+      }
+      String id = rule.id() == null ? "" : rule.id();
+      int ruleLine = rule.line();
+      boolean usable = true;
+      if (!RULE_ID.matcher(id).matches()) {
+        errors.add(new PolicyError(id, ruleLine, 0, 0, "rule #" + index + " has an invalid id; expected 1-128 characters of letters, digits, '_', '.', ':', '/', '-', starting with a letter or digit"));
+        usable = false;
+      } else if (id.equals(CompiledPolicy.DEFAULT_RULE_ID)) {
+        errors.add(new PolicyError(id, ruleLine, 0, 0, "the rule id 'default' is reserved for decisions made by the policy default; choose another id"));
+        usable = false;
+      } else if (!seen.add(id)) {
+        errors.add(new PolicyError(id, ruleLine, 0, 0, "duplicate rule id; every rule needs its own id"));
+        usable = false;
+      }
+      if (rule.effect() == null) {
+        errors.add(new PolicyError(id, ruleLine, 0, 0, "the rule has no effect; expected one of allow, deny, ask"));
+        usable = false;
+      }
+      String when = rule.when() == null || rule.when().isBlank() ? "true" : rule.when();
+      CompiledPolicy.CompiledRule compiled = compileRule(id, ruleLine, rule.effect(), rule.mode(), when, errors);
+      if (usable && compiled != null) {
+        rules.add(compiled);
+      }
+    }
+    if (!errors.isEmpty()) {
+      return new PolicyErrors(errors);
+    }
+    return new CompiledPolicy(policy.defaultEffect(), rules);
+  }
+
+  private static CompiledPolicy.CompiledRule compileRule(
+      String id, int ruleLine, PolicyConfig.Effect effect, PolicyConfig.Mode mode, String when, List<PolicyError> errors) {
+    if (when.length() > MAX_EXPRESSION_LENGTH) {
+      errors.add(new PolicyError(id, ruleLine, 0, 0, "the condition is " + when.length() + " characters long; at most " + MAX_EXPRESSION_LENGTH + " are accepted"));
+      return null;
+    }
+    try {
+      CelValidationResult result = CEL.compile(when);
+      if (result.hasError()) {
+        for (CelIssue issue : result.getErrors()) {
+          CelSourceLocation loc = issue.getSourceLocation();
+          boolean located = loc != null && loc.getLine() > 0;
+          errors.add(new PolicyError(id, ruleLine, located ? loc.getLine() : 0, located ? loc.getColumn() + 1 : 0, issue.getMessage()));
+        }
+        return null;
+      }
+      CelAbstractSyntaxTree ast = result.getAst();
+      if (!SimpleType.BOOL.equals(ast.getResultType())) {
+        errors.add(new PolicyError(id, ruleLine, 1, 1, "the condition has type " + ast.getResultType().name()
+            + " but must be a bool; compare explicitly, e.g. `args.flag == true`"));
+        return null;
+      }
+      return new CompiledPolicy.CompiledRule(id, effect, mode == null ? PolicyConfig.Mode.ENFORCE : mode, CEL.createProgram(ast));
+    } catch (CelValidationException | CelEvaluationException e) {
+      errors.add(new PolicyError(id, ruleLine, 0, 0, "the condition could not be compiled: " + e.getMessage()));
+      return null;
+    } catch (RuntimeException | StackOverflowError e) {
+      errors.add(new PolicyError(id, ruleLine, 0, 0, "the condition could not be compiled (" + e.getClass().getSimpleName() + "); simplify it"));
+      return null;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.bastion.policy;
+
+import dev.bastion.pipeline.Exchange;
+import dev.bastion.pipeline.Principal;
+import dev.bastion.pipeline.Target;
+import java.time.Instant;
+import java.util.Objects;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Everything a policy decision looks at, taken from one exchange. The CEL variables are derived
+ * from it (see docs/policy.md): {@code agent}, {@code user} from the principal; {@code tool},
+ * {@code resource}, {@code prompt} from the target; {@code args} from {@code params.arguments}
+ * (tools/call, prompts/get); {@code resource.uri} from {@code params.uri} (resources/read).
+ *
+ * @param params the JSON-RPC params (may be empty, never null)
+ * @param time when the request arrived
+ * @param clientAddress the agent's network address, or {@code ""}
+ */
+public record PolicyInput(
+    Principal principal,
+    String method,
+    Target target,
+    ObjectNode params,
+    SessionFacts session,
+    Instant time,
+    String clientAddress) {
+
+  public PolicyInput {
+    Objects.requireNonNull(principal, "principal");
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(target, "target");
+    params = params == null ? JsonNodeFactory.instance.objectNode() : params;
+    session = session == null ? SessionFacts.NONE : session;
+    time = time == null ? Instant.EPOCH : time;
+    clientAddress = clientAddress == null ? "" : clientAddress;
+  }
+
+  /** The input for one exchange, with the session facts the caller knows. */
+  public static PolicyInput of(Exchange exchange, SessionFacts session) {
+    return new PolicyInput(
+        exchange.principal(),
+        exchange.method(),
+        exchange.target(),
+        exchange.params(),
+        session,
+        exchange.receivedAt() == null ? Instant.now() : exchange.receivedAt(),
+        exchange.remoteAddress());
+  }
+}
