@@ -37,11 +37,11 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ConservativeRedactor implements ArgumentRedactor {
   static final String WORDS_DOC =
-      "password(s), passwd, pwd, passphrase, secret(s), token(s), auth, authorization, "
+      "password(s), passwd, pwd, passphrase, secret(s), token (not tokens: max_tokens counts), auth, authorization, "
           + "credential(s), apikey(s), privatekey, cookie(s), session, bearer";
 
   private static final Set<String> SECRET_WORDS = Set.of(
-      "password", "passwords", "passwd", "pwd", "passphrase", "secret", "secrets", "token", "tokens", "auth",
+      "password", "passwords", "passwd", "pwd", "passphrase", "secret", "secrets", "token", "auth",
       "authorization", "credential", "credentials", "apikey", "apikeys", "privatekey", "cookie", "cookies",
       "session", "bearer");
   private static final Set<String> SECRET_PAIRS = Set.of(
