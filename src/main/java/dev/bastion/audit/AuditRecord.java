@@ -1,0 +1,202 @@
+package dev.bastion.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One audit record: what one exchange was, what was decided and how it ended, chained to the record
+ * before it.
+ *
+ * <p>A record is built <em>unchained</em> ({@code seq == 0}, {@code prevHash} and {@code hash}
+ * null) by {@link AuditRecords} and handed to {@link AuditLog#append}; the log's writer assigns the
+ * sequence number and chains it with {@link #chain(long, String)}.
+ *
+ * <p><b>Chain format (v1).</b> {@code hash = hex(SHA-256(bytes(prevHash) || utf8(canonical)))}
+ * where {@code bytes(prevHash)} are the 32 bytes the previous record's hex hash encodes (32 zero
+ * bytes before the first record) and {@code canonical} is {@link CanonicalJson} of {@link
+ * #contentJson()}: every field of this record except {@code hash}, {@code null}s written
+ * explicitly, the time as an ISO-8601 instant truncated to microseconds.
+ *
+ * @param seq position in the chain, from 1, contiguous; 0 while unchained
+ * @param time when the exchange arrived (microsecond precision)
+ * @param exchangeId the gateway's id of the exchange
+ * @param agent authenticated agent id ({@code ""} when unidentified)
+ * @param user the user the agent acted for, or null
+ * @param session legacy MCP session id, or null
+ * @param era {@code legacy} or {@code stateless}
+ * @param protocolVersion MCP protocol version the agent spoke, or null
+ * @param method JSON-RPC method
+ * @param server upstream server name ({@code ""} for the gateway itself)
+ * @param target tool/resource/prompt name the agent used ({@code ""} when none)
+ * @param argsDigest SHA-256 (hex) of the canonical JSON of the original, unredacted arguments
+ * @param args the arguments after redaction and truncation, as JSON text
+ * @param effect what became of the request
+ * @param ruleIds policy rules involved
+ * @param reason reason code wire name when refused or failed, else null
+ * @param upstreamLatencyMs upstream round trip, or null when the upstream was not called
+ * @param upstreamOutcome how the upstream answered (free text from the upstream stage), or null
+ * @param resultDigest SHA-256 (hex) of the canonical JSON of the result or upstream error, or null
+ * @param labels session information-flow labels (empty until the flow capability exists)
+ * @param traceId W3C trace id, or null
+ * @param prevHash the previous record's hash (64 zeros for seq 1); null while unchained
+ * @param hash this record's hash; null while unchained
+ */
+public record AuditRecord(
+    long seq,
+    Instant time,
+    String exchangeId,
+    String agent,
+    String user,
+    String session,
+    String era,
+    String protocolVersion,
+    String method,
+    String server,
+    String target,
+    String argsDigest,
+    String args,
+    Effect effect,
+    List<String> ruleIds,
+    String reason,
+    Long upstreamLatencyMs,
+    String upstreamOutcome,
+    String resultDigest,
+    List<String> labels,
+    String traceId,
+    String prevHash,
+    String hash) {
+
+  /** The hash before the first record: 64 hex zeros. */
+  public static final String GENESIS_HASH = "0".repeat(64);
+
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** What became of the request, from the gateway's point of view. */
+  public enum Effect {
+    /** Forwarded or answered (the upstream may still have failed; see upstream outcome). */
+    ALLOW,
+    /** Refused by the gateway (authentication, policy, limits, inspection, protocol). */
+    DENY,
+    /** Held for a human approval (enforced as a refusal until approvals exist). */
+    ASK,
+    /** Allowed, but the gateway or upstream failed to produce an answer. */
+    ERROR;
+
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code allow|deny|ask|error}, case-insensitive. */
+    public static Effect parse(String s) {
+      for (Effect e : values()) {
+        if (e.wireName().equalsIgnoreCase(s)) {
+          return e;
+        }
+      }
+      throw new IllegalArgumentException("unknown decision '" + s + "'; expected allow, deny, ask or error");
+    }
+  }
+
+  public AuditRecord {
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(exchangeId, "exchangeId");
+    Objects.requireNonNull(agent, "agent");
+    Objects.requireNonNull(era, "era");
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(argsDigest, "argsDigest");
+    Objects.requireNonNull(args, "args");
+    Objects.requireNonNull(effect, "effect");
+    time = time.truncatedTo(ChronoUnit.MICROS);
+    ruleIds = List.copyOf(ruleIds);
+    labels = List.copyOf(labels);
+    if (seq < 0) {
+      throw new IllegalArgumentException("seq must be >= 0, was " + seq);
+    }
+  }
+
+  /** True once {@link #chain} has given this record its place. */
+  public boolean chained() {
+    return seq > 0 && hash != null;
+  }
+
+  /** This record placed at {@code seq} after a record whose hash is {@code prevHash}. */
+  public AuditRecord chain(long newSeq, String newPrevHash) {
+    if (newSeq < 1) {
+      throw new IllegalArgumentException("seq starts at 1, was " + newSeq);
+    }
+    AuditRecord placed = withChain(newSeq, newPrevHash, null);
+    return placed.withChain(newSeq, newPrevHash, placed.computeHash());
+  }
+
+  AuditRecord withChain(long newSeq, String newPrevHash, String newHash) {
+    return new AuditRecord(newSeq, time, exchangeId, agent, user, session, era, protocolVersion, method, server, target,
+        argsDigest, args, effect, ruleIds, reason, upstreamLatencyMs, upstreamOutcome, resultDigest, labels, traceId,
+        newPrevHash, newHash);
+  }
+
+  /** Recomputes the hash from this record's content and {@code prevHash} (the stored hash is ignored). */
+  public String computeHash() {
+    MessageDigest sha = CanonicalJson.sha256();
+    String prev = prevHash == null ? GENESIS_HASH : prevHash;
+    byte[] prevBytes;
+    try {
+      prevBytes = HEX.parseHex(prev);
+    } catch (IllegalArgumentException e) {
+      prevBytes = prev.getBytes(StandardCharsets.UTF_8);
+    }
+    sha.update(prevBytes);
+    sha.update(CanonicalJson.write(contentJson()).getBytes(StandardCharsets.UTF_8));
+    return HEX.formatHex(sha.digest());
+  }
+
+  /** Every field except {@code hash}, as a JSON object (the input of the hash). */
+  public ObjectNode contentJson() {
+    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+    o.put("seq", seq);
+    o.put("time", time.toString());
+    o.put("exchangeId", exchangeId);
+    o.put("agent", agent);
+    o.put("user", user);
+    o.put("session", session);
+    o.put("era", era);
+    o.put("protocolVersion", protocolVersion);
+    o.put("method", method);
+    o.put("server", server);
+    o.put("target", target);
+    o.put("argsDigest", argsDigest);
+    o.put("args", args);
+    o.put("effect", effect.wireName());
+    ArrayNode rules = o.putArray("ruleIds");
+    ruleIds.forEach(rules::add);
+    o.put("reason", reason);
+    if (upstreamLatencyMs == null) {
+      o.putNull("upstreamLatencyMs");
+    } else {
+      o.put("upstreamLatencyMs", upstreamLatencyMs.longValue());
+    }
+    o.put("upstreamOutcome", upstreamOutcome);
+    o.put("resultDigest", resultDigest);
+    ArrayNode labelArray = o.putArray("labels");
+    labels.forEach(labelArray::add);
+    o.put("traceId", traceId);
+    o.put("prevHash", prevHash);
+    return o;
+  }
+
+  /** The whole record, hash included, as one JSON object (the export format, one per line). */
+  public ObjectNode toJson() {
+    ObjectNode o = contentJson();
+    o.put("hash", hash);
+    return o;
+  }
+}
