@@ -26,9 +26,21 @@ public final class IdentifyStage implements Stage {
     this.authenticators = List.copyOf(authenticators);
   }
 
-  /** API keys only (JWT, when configured, is added by passing a {@code JwtAuthenticator} first). */
+  /** API keys only. */
   public static IdentifyStage fromConfig(BastionConfig config) {
     return new IdentifyStage(List.of(ApiKeyAuthenticator.fromConfig(config)));
+  }
+
+  /**
+   * JWT bearer tokens (when {@code jwt} is not null) and API keys. The JWT authenticator goes
+   * first: it abstains on anything not shaped like a JWT, which the API-key authenticator then
+   * checks.
+   */
+  public static IdentifyStage fromConfig(BastionConfig config, JwtSettings jwt) {
+    if (jwt == null) {
+      return fromConfig(config);
+    }
+    return new IdentifyStage(List.of(new JwtAuthenticator(jwt), ApiKeyAuthenticator.fromConfig(config)));
   }
 
   @Override

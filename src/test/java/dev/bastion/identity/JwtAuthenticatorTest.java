@@ -276,6 +276,20 @@ class JwtAuthenticatorTest {
   }
 
   @Test
+  void anIdentifyStageWithJwtFirstStillAcceptsApiKeys() throws Exception {
+    JwtAuthenticator jwt = authenticator(writeJwks(dir.resolve("jwks.json"), k1), Duration.ofSeconds(30));
+    ApiKeyAuthenticator keys = new ApiKeyAuthenticator(List.of(new dev.bastion.config.AgentConfig("legacy-bot",
+        List.of(ApiKeyAuthenticator.sha256("bk_legacy".getBytes(StandardCharsets.UTF_8))), List.of("old"))));
+    IdentifyStage stage = new IdentifyStage(List.of(jwt, keys));
+
+    assertThat(stage.authenticate(bearer("bk_legacy")))
+        .isInstanceOfSatisfying(AuthResult.Authenticated.class, a -> assertThat(a.principal().agentId()).isEqualTo("legacy-bot"));
+    assertThat(stage.authenticate(bearer(sign(k1, b -> {}))))
+        .isInstanceOfSatisfying(AuthResult.Authenticated.class, a -> assertThat(a.principal().agentId()).isEqualTo("copilot"));
+    assertThat(stage.authenticate(bearer(sign(k1, b -> b.audience("https://elsewhere.test"))))).isInstanceOf(AuthResult.Rejected.class);
+  }
+
+  @Test
   void aJwksUrlMustBeHttpsUnlessLoopback() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new JwtSettings.JwksLocation.Url(URI.create("http://idp.example.test/jwks")))
         .isInstanceOf(IllegalArgumentException.class)
