@@ -1,6 +1,6 @@
 package dev.bastion.cli;
 
-import dev.bastion.config.ConfigLoader;
+import dev.bastion.gateway.ConfigChecks;
 import dev.bastion.config.ConfigResult;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,7 +28,7 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public Integer call() {
-      return switch (ConfigLoader.load(file)) {
+      return switch (ConfigChecks.load(file)) {
         case ConfigResult.Ok ok -> {
           System.out.println(
               file + ": ok (" + ok.config().upstreams().size() + " upstreams, " + ok.config().agents().size() + " agents, " + ok.config().policy().rules().size() + " policy rules)");

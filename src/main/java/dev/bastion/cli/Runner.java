@@ -2,7 +2,7 @@ package dev.bastion.cli;
 
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigError;
-import dev.bastion.config.ConfigLoader;
+import dev.bastion.gateway.ConfigChecks;
 import dev.bastion.config.ConfigResult;
 import dev.bastion.config.ConfigWatcher;
 import dev.bastion.gateway.Gateway;
@@ -24,7 +24,7 @@ final class Runner {
 
   static int serve(Path file, PrintStream out, PrintStream err, Runnable afterStart) {
     BastionConfig config;
-    switch (ConfigLoader.load(file)) {
+    switch (ConfigChecks.load(file)) {
       case ConfigResult.Ok ok -> config = ok.config();
       case ConfigResult.Invalid bad -> {
         printErrors(err, file, bad.errors());
@@ -48,7 +48,13 @@ final class Runner {
       watcher =
         ConfigWatcher.watch(
             file,
-            next -> {
+            loaded -> {
+              if (ConfigChecks.check(loaded) instanceof ConfigResult.Invalid bad) {
+                err.println("bastion: the changed configuration was rejected; the running one stays.");
+                printErrors(err, file, bad.errors());
+                return;
+              }
+              BastionConfig next = loaded;
               try {
                 gateway.reload(next);
               } catch (java.io.IOException | RuntimeException e) {

@@ -77,6 +77,11 @@ public final class McpEndpoint {
       fail(res, rt, null, headerEra, Fault.of(ReasonCode.ORIGIN_FORBIDDEN, refusal));
       return;
     }
+    if (!credential(req).present()) {
+      // Refuse anonymous traffic before parsing anything it sent.
+      fail(res, rt, null, headerEra, Fault.of(ReasonCode.UNAUTHENTICATED, "missing credential: send 'Authorization: Bearer <api key or token>'"));
+      return;
+    }
     String contentType = header(req, HeaderNames.CONTENT_TYPE);
     if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
       fail(res, rt, null, headerEra, Fault.of(ReasonCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));

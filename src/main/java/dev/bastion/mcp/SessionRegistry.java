@@ -68,6 +68,12 @@ public final class SessionRegistry {
     return Optional.of(s);
   }
 
+  /** Like {@link #find} but without counting a use: for stages that only read session facts. */
+  public Optional<Session> peek(String id, String agentId) {
+    Session s = id == null ? null : sessions.get(id);
+    return s != null && !s.closed() && s.agentId().equals(agentId) ? Optional.of(s) : Optional.empty();
+  }
+
   public void remove(Session s) {
     if (sessions.remove(s.id(), s)) {
       s.close();

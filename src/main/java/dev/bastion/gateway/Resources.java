@@ -1,0 +1,101 @@
+package dev.bastion.gateway;
+
+import dev.bastion.admin.Readiness;
+import dev.bastion.audit.AuditHealth;
+import dev.bastion.audit.AuditLog;
+import dev.bastion.audit.AuditStage;
+import dev.bastion.config.BastionConfig;
+import dev.bastion.federation.Discovery;
+import dev.bastion.identity.AuthResult;
+import dev.bastion.identity.IdentifyStage;
+import dev.bastion.mcp.CredentialCheck;
+import dev.bastion.mcp.SessionRegistry;
+import dev.bastion.pipeline.Principal;
+import dev.bastion.pipeline.Stage;
+import dev.bastion.policy.CompiledPolicy;
+import dev.bastion.policy.Exposure;
+import dev.bastion.policy.PolicyStage;
+import dev.bastion.policy.SessionFacts;
+import dev.bastion.policy.Visibility;
+import java.util.List;
+
+/**
+ * The stateful and compiled parts one configuration contributes to the pipeline: authenticators,
+ * the compiled policy, and the audit log (kept open across reloads while its settings stay the
+ * same, so the hash chain continues).
+ */
+final class Resources implements AutoCloseable {
+  private final BastionConfig config;
+  private final IdentifyStage identify;
+  private final PolicyStage decide;
+  private final Visibility visibility;
+  private final AuditLog audit;
+  private final AuditStage record;
+
+  private Resources(BastionConfig config, IdentifyStage identify, PolicyStage decide, Visibility visibility, AuditLog audit) {
+    this.config = config;
+    this.identify = identify;
+    this.decide = decide;
+    this.visibility = visibility;
+    this.audit = audit;
+    this.record = new AuditStage(audit);
+  }
+
+  static Resources build(BastionConfig config, SessionRegistry sessions, Resources previous) {
+    CompiledPolicy policy = ConfigChecks.compile(config);
+    PolicyStage decide =
+        new PolicyStage(
+            () -> policy,
+            exchange ->
+                exchange.sessionId() == null
+                    ? SessionFacts.NONE
+                    : sessions
+                        .peek(exchange.sessionId(), exchange.principal().agentId())
+                        .map(s -> new SessionFacts(s.id(), s.callCount(), List.of()))
+                        .orElse(SessionFacts.NONE));
+    boolean sameAudit = previous != null && previous.config.audit().equals(config.audit()) && previous.config.dataDir().equals(config.dataDir());
+    AuditLog audit = sameAudit ? previous.audit : AuditLog.open(config.audit(), config.dataDir());
+    return new Resources(config, IdentifyStage.fromConfig(config), decide, new Visibility(policy), audit);
+  }
+
+  Stage identify() {
+    return identify;
+  }
+
+  Stage decide() {
+    return decide;
+  }
+
+  Stage record() {
+    return record;
+  }
+
+  Discovery discovery() {
+    return (principal, target) -> visibility.exposure(principal, target) == Exposure.VISIBLE ? Discovery.Visibility.SHOWN : Discovery.Visibility.HIDDEN;
+  }
+
+  CredentialCheck credentialCheck() {
+    return credential -> identify.authenticate(credential) instanceof AuthResult.Authenticated a ? a.principal() : Principal.UNIDENTIFIED;
+  }
+
+  List<Readiness> readiness() {
+    Readiness.Status status =
+        switch (audit.health()) {
+          case AuditHealth.Healthy h -> new Readiness.Status.Ready(audit.describeStore());
+          case AuditHealth.Unavailable u -> new Readiness.Status.NotReady("audit_unavailable: " + u.reason());
+        };
+    return List.of(Gateway.readiness("audit", status));
+  }
+
+  /** Releases what the replacement does not reuse. */
+  void closeReplaced(Resources next) {
+    if (next.audit != audit) {
+      audit.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    audit.close();
+  }
+}
