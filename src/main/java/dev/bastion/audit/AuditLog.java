@@ -130,6 +130,11 @@ public final class AuditLog implements AutoCloseable {
     this.head = store.head();
     this.durableHead = head;
     this.lastCheckpointSeq = store.lastCheckpoint().map(Checkpoint::seq).orElse(0L);
+    if (lastCheckpointSeq > head.seq()) {
+      throw new AuditStoreException("the audit log " + store.describe() + " ends at seq " + head.seq()
+          + " but a signed checkpoint covers seq " + lastCheckpointSeq + ": records were removed. Refusing to extend it;"
+          + " run 'bastion audit verify', keep the database as evidence and move it away to start a new log");
+    }
     this.lastCheckpointTime = clock.instant();
     this.backoff = tuning.retryInitial();
     this.writer = Thread.ofPlatform().name("bastion-audit-writer").daemon(true).unstarted(this::run);

@@ -129,4 +129,17 @@ class AuditChainTest {
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> log.head().seq() == 50);
     }
   }
+
+  @Test
+  void aLogWhoseTailWasRemovedBehindASignedCheckpointIsNotExtended() throws Exception {
+    try (AuditLog log = AuditLog.open(Fixtures.sync(), dir)) {
+      appendN(log, 4);
+    }
+    try (var c = Fixtures.sqlite(dir.resolve("audit.db")); var st = c.createStatement()) {
+      st.execute("DELETE FROM records WHERE seq > 2");
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditLog.open(Fixtures.sync(), dir))
+        .isInstanceOf(AuditStoreException.class)
+        .hasMessageContaining("ends at seq 2 but a signed checkpoint covers seq 4");
+  }
 }
