@@ -37,6 +37,7 @@ public final class DispatchStage implements Stage {
   private final ServerIdentity identity;
   private final Discovery discovery;
   private final Duration defaultTimeout;
+  private final ChangeFeed changes;
 
   public DispatchStage(
       Catalog catalog,
@@ -44,13 +45,15 @@ public final class DispatchStage implements Stage {
       SessionRegistry sessions,
       ServerIdentity identity,
       Discovery discovery,
-      Duration defaultTimeout) {
+      Duration defaultTimeout,
+      ChangeFeed changes) {
     this.catalog = catalog;
     this.upstreams = upstreams;
     this.sessions = sessions;
     this.identity = identity;
     this.discovery = discovery;
     this.defaultTimeout = defaultTimeout;
+    this.changes = changes;
   }
 
   @Override
@@ -74,6 +77,7 @@ public final class DispatchStage implements Stage {
       case "resources/list" -> list(exchange, "resources", Target.Kind.RESOURCE);
       case "resources/templates/list" -> list(exchange, "resourceTemplates", Target.Kind.RESOURCE);
       case "tools/call", "prompts/get", "resources/read", "completion/complete" -> forward(exchange);
+      case "subscriptions/listen" -> stateless ? listen(exchange) : notFound(exchange);
       default -> notFound(exchange);
     };
   }
@@ -116,8 +120,52 @@ public final class DispatchStage implements Stage {
   }
 
   private Optional<Session> session(Exchange exchange) {
-    return sessions.find(exchange.sessionId(), exchange.principal().agentId());
+    return sessions.peek(exchange.sessionId(), exchange.principal().agentId());
   }
+
+  /**
+   * 2026-07-28 {@code subscriptions/listen}: acknowledges the kinds it will deliver, then streams
+   * list_changed notifications on this request's SSE response until the agent hangs up or the
+   * gateway stops. Per-resource subscriptions are not offered (the gateway does not advertise them).
+   */
+  private Outcome listen(Exchange exchange) {
+    JsonNode id = ((JsonRpcMessage.Request) exchange.message()).id();
+    JsonNode wanted = exchange.params().path("notifications");
+    Map<String, Boolean> kinds =
+        Map.of(
+            "tools", wanted.path("toolsListChanged").asBoolean(false),
+            "prompts", wanted.path("promptsListChanged").asBoolean(false),
+            "resources", wanted.path("resourcesListChanged").asBoolean(false));
+    ObjectNode ack = JsonRpcCodec.nodes().objectNode();
+    ack.putObject("_meta").set(SUBSCRIPTION_ID, id);
+    ObjectNode honored = ack.putObject("notifications");
+    honored.put("toolsListChanged", kinds.get("tools"));
+    honored.put("promptsListChanged", kinds.get("prompts"));
+    honored.put("resourcesListChanged", kinds.get("resources"));
+    java.util.concurrent.BlockingQueue<String> queue = new java.util.concurrent.ArrayBlockingQueue<>(64);
+    try (AutoCloseable subscription = changes.subscribe(queue::offer)) {
+      exchange.sink().send(new JsonRpcMessage.Notification("notifications/subscriptions/acknowledged", ack));
+      while (exchange.sink().open() && changes.open()) {
+        String kind = queue.poll(15, java.util.concurrent.TimeUnit.SECONDS);
+        if (kind == null) {
+          exchange.sink().keepAlive();
+        } else if (Boolean.TRUE.equals(kinds.get(kind))) {
+          ObjectNode params = JsonRpcCodec.nodes().objectNode();
+          params.putObject("_meta").set(SUBSCRIPTION_ID, id);
+          exchange.sink().send(new JsonRpcMessage.Notification("notifications/" + kind + "/list_changed", params));
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      return new Outcome.Failure(Fault.of(ReasonCode.STAGE_FAILED, "the subscription ended unexpectedly"));
+    }
+    ObjectNode end = JsonRpcCodec.nodes().objectNode();
+    end.putObject("_meta").set(SUBSCRIPTION_ID, id);
+    return Outcome.success(end);
+  }
+
+  private static final String SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 
   private Outcome list(Exchange exchange, String field, Target.Kind kind) {
     ObjectNode result = JsonRpcCodec.nodes().objectNode();
@@ -159,7 +207,7 @@ public final class DispatchStage implements Stage {
     ObjectNode params = upstreamParams(exchange, target);
     JsonRpcMessage.Request request = (JsonRpcMessage.Request) exchange.message();
     String agentRequestId = request.id().toString();
-    Optional<Session> session = exchange.era() == Era.LEGACY ? session(exchange) : Optional.empty();
+    Optional<Session> session = exchange.era() == Era.LEGACY ? sessions.peek(exchange.sessionId(), exchange.principal().agentId()) : Optional.empty();
     long start = System.nanoTime();
     Upstream.Call call;
     try {

@@ -5,6 +5,7 @@ import dev.bastion.admin.Readiness;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.UpstreamConfig;
 import dev.bastion.federation.Catalog;
+import dev.bastion.federation.ChangeFeed;
 import dev.bastion.federation.DispatchStage;
 import dev.bastion.federation.RouteStage;
 import dev.bastion.jsonrpc.JsonRpcCodec;
@@ -55,6 +56,7 @@ public final class Gateway implements AutoCloseable {
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Live> live = new AtomicReference<>();
   private final McpEndpoint endpoint;
+  private final ChangeFeed changes = new ChangeFeed();
   private final ScheduledExecutorService housekeeping;
   private WebServer agentServer;
   private WebServer adminServer;
@@ -161,7 +163,7 @@ public final class Gateway implements AutoCloseable {
   private McpRuntime runtime(BastionConfig config, JsonRpcCodec codec, Catalog catalog, Resources resources) {
     ServerIdentity identity = new ServerIdentity("bastion", VERSION, "Bastion security gateway: tools of several servers, named <server>__<tool>.");
     DispatchStage dispatch =
-        new DispatchStage(catalog, name -> Optional.ofNullable(upstreams.get(name)), sessions, identity, resources.discovery(), config.limits().callTimeout());
+        new DispatchStage(catalog, name -> Optional.ofNullable(upstreams.get(name)), sessions, identity, resources.discovery(), config.limits().callTimeout(), changes);
     var pipeline =
         PipelineAssembly.assemble(
             new PipelineAssembly.Parts(
@@ -220,6 +222,7 @@ public final class Gateway implements AutoCloseable {
             for (Session s : sessions.all()) {
               s.push(n);
             }
+            changes.publish(kind);
           }
         }
       } catch (RuntimeException e) {
@@ -265,6 +268,7 @@ public final class Gateway implements AutoCloseable {
   @Override
   public void close() {
     endpoint.stop();
+    changes.close();
     housekeeping.shutdownNow();
     if (agentServer != null) {
       agentServer.stop();

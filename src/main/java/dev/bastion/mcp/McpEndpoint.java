@@ -341,6 +341,7 @@ public final class McpEndpoint {
     private final boolean mayStream;
     private OutputStream stream;
     private boolean done;
+    private boolean broken;
 
     Reply(ServerResponse res, JsonRpcCodec codec, boolean mayStream) {
       this.res = res;
@@ -364,7 +365,26 @@ public final class McpEndpoint {
         writeEvent(stream, codec.encode(notification));
         stream.flush();
       } catch (IOException | UncheckedIOException e) {
+        broken = true;
         LOG.log(Level.FINE, "agent stream closed while sending a notification", e);
+      }
+    }
+
+    @Override
+    public synchronized boolean open() {
+      return mayStream && !done && !broken;
+    }
+
+    @Override
+    public synchronized void keepAlive() {
+      if (stream == null || done || broken) {
+        return;
+      }
+      try {
+        stream.write(": keepalive\n\n".getBytes(StandardCharsets.US_ASCII));
+        stream.flush();
+      } catch (IOException | UncheckedIOException e) {
+        broken = true;
       }
     }
 

@@ -97,5 +97,13 @@ public record Exchange(
     NotificationSink DISCARD = n -> {};
 
     void send(JsonRpcMessage.Notification notification);
+
+    /** False once the agent can no longer receive (it hung up, or the reply cannot stream). */
+    default boolean open() {
+      return true;
+    }
+
+    /** Keeps an idle stream alive and finds out whether the agent is still there. */
+    default void keepAlive() {}
   }
 }

@@ -37,7 +37,8 @@ public final class PolicyStage implements Stage {
       "tools/list",
       "resources/list",
       "resources/templates/list",
-      "prompts/list");
+      "prompts/list",
+      "subscriptions/listen");
 
   /** Whether a method is policy-checked by this stage. */
   public enum Scope {
