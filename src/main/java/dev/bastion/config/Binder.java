@@ -50,7 +50,7 @@ final class Binder {
   static final List<String> LIMITS_KEYS = List.of(
       "max_body_bytes", "max_json_depth", "max_string_length", "max_response_bytes", "call_timeout", "max_sessions", "session_idle_timeout");
   static final List<String> UPSTREAM_KEYS = List.of("command", "env", "cwd", "url", "headers", "builtin", "root", "timeout");
-  static final List<String> AGENT_KEYS = List.of("keys", "roles");
+  static final List<String> AGENT_KEYS = List.of("keys", "roles", "anonymous");
   static final List<String> POLICY_KEYS = List.of("default", "rules");
   static final List<String> RULE_KEYS = List.of("id", "effect", "when", "mode", "description");
   static final List<String> AUDIT_KEYS = List.of("store", "durability", "batch_window", "checkpoint_interval", "fail_open");
@@ -319,8 +319,16 @@ final class Binder {
         }
         return t.value();
       });
-      if (ok && roles != null) {
-        out.put(e.key(), new AgentConfig(e.key(), digests, roles));
+      Boolean anonymous = bool(f, "anonymous", false);
+      if (Boolean.TRUE.equals(anonymous)) {
+        String other = out.values().stream().filter(AgentConfig::anonymous).map(AgentConfig::id).findFirst().orElse(null);
+        if (other != null) {
+          errors.add(f.path("anonymous"), f.value("anonymous"), "agent " + other + " is already the anonymous agent; at most one agent may be anonymous");
+          ok = false;
+        }
+      }
+      if (ok && roles != null && anonymous != null) {
+        out.put(e.key(), new AgentConfig(e.key(), digests, roles, anonymous));
       }
     }
     return out;

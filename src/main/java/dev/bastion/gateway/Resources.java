@@ -54,6 +54,10 @@ final class Resources implements AutoCloseable {
                         .map(s -> new SessionFacts(s.id(), s.callCount(), List.of()))
                         .orElse(SessionFacts.NONE));
     boolean sameAudit = previous != null && previous.config.audit().equals(config.audit()) && previous.config.dataDir().equals(config.dataDir());
+    config.agents().values().stream()
+        .filter(dev.bastion.config.AgentConfig::anonymous)
+        .forEach(a -> java.util.logging.Logger.getLogger(Resources.class.getName())
+            .warning("agent " + a.id() + " is anonymous: requests without a credential act as it (roles " + a.roles() + ")"));
     AuditLog audit = sameAudit ? previous.audit : AuditLog.open(config.audit(), config.dataDir());
     return new Resources(config, IdentifyStage.fromConfig(config), decide, new Visibility(policy), audit);
   }

@@ -26,9 +26,17 @@ public final class IdentifyStage implements Stage {
     this.authenticators = List.copyOf(authenticators);
   }
 
-  /** API keys only. */
+  /** API keys (and the anonymous agent, when one is configured). */
   public static IdentifyStage fromConfig(BastionConfig config) {
-    return new IdentifyStage(List.of(ApiKeyAuthenticator.fromConfig(config)));
+    return new IdentifyStage(withAnonymous(config, List.of(ApiKeyAuthenticator.fromConfig(config))));
+  }
+
+  /** The anonymous authenticator goes first: it answers only when no credential was presented. */
+  private static List<Authenticator> withAnonymous(BastionConfig config, List<Authenticator> others) {
+    java.util.ArrayList<Authenticator> all = new java.util.ArrayList<>();
+    AnonymousAuthenticator.fromConfig(config).ifPresent(all::add);
+    all.addAll(others);
+    return all;
   }
 
   /**
@@ -40,7 +48,7 @@ public final class IdentifyStage implements Stage {
     if (jwt == null) {
       return fromConfig(config);
     }
-    return new IdentifyStage(List.of(new JwtAuthenticator(jwt), ApiKeyAuthenticator.fromConfig(config)));
+    return new IdentifyStage(withAnonymous(config, List.of(new JwtAuthenticator(jwt), ApiKeyAuthenticator.fromConfig(config))));
   }
 
   @Override
@@ -70,14 +78,14 @@ public final class IdentifyStage implements Stage {
 
   /** Runs the authenticators in order; the first answer that is not an abstention wins. */
   public AuthResult authenticate(Exchange.Credential credential) {
-    if (!credential.present()) {
-      return new AuthResult.Rejected(AuthResult.Rejection.MISSING_CREDENTIAL, "no credential presented");
-    }
     for (Authenticator authenticator : authenticators) {
       AuthResult result = authenticator.authenticate(credential);
       if (!(result instanceof AuthResult.Abstained)) {
         return result;
       }
+    }
+    if (!credential.present()) {
+      return new AuthResult.Rejected(AuthResult.Rejection.MISSING_CREDENTIAL, "no credential presented");
     }
     return AuthResult.ABSTAINED;
   }

@@ -77,8 +77,8 @@ public final class McpEndpoint {
       fail(res, rt, null, headerEra, Fault.of(ReasonCode.ORIGIN_FORBIDDEN, refusal));
       return;
     }
-    if (!credential(req).present()) {
-      // Refuse anonymous traffic before parsing anything it sent.
+    if (!credential(req).present() && !rt.credentials().authenticate(Exchange.Credential.NONE).identified()) {
+      // Refuse anonymous traffic before parsing anything it sent (unless an anonymous agent is configured).
       fail(res, rt, null, headerEra, Fault.of(ReasonCode.UNAUTHENTICATED, "missing credential: send 'Authorization: Bearer <api key or token>'"));
       return;
     }
