@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
       AuditCommand.Query.class,
       AuditCommand.Tail.class,
       AuditCommand.Export.class,
-      AuditCommand.Pubkey.class
+      AuditCommand.Pubkey.class,
+      AuditBenchCommand.class
     })
 public final class AuditCommand implements Callable<Integer> {
   public static final int OK = 0;
