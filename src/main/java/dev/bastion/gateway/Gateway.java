@@ -84,6 +84,9 @@ public final class Gateway implements AutoCloseable {
   public static Gateway start(BastionConfig config, Telemetry.Exporters exporters) throws IOException {
     Files.createDirectories(config.dataDir());
     Gateway g = new Gateway(config, exporters);
+    if (exporters == Telemetry.Exporters.DEFAULT) {
+      g.telemetry.installLogFormat();
+    }
     try {
       g.apply(config, true);
       g.agentServer =

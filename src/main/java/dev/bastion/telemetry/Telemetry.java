@@ -127,6 +127,11 @@ public final class Telemetry implements AutoCloseable {
     return b.build();
   }
 
+  /** Formats the gateway's own log messages as configured ({@code telemetry.logs.format}). */
+  public void installLogFormat() {
+    JsonLogFormatter.install(config.logFormat());
+  }
+
   public TelemetryConfig config() {
     return config;
   }

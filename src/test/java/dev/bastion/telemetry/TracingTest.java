@@ -107,6 +107,13 @@ class TracingTest {
     // the stdio upstream received the client span's context in _meta
     JsonNode meta = TraceRecordingServer.JSON.readTree(r.path("result").path("content").path(0).path("text").asString());
     assertThat(meta.path("traceparent").asString()).isEqualTo("00-" + AGENT_TRACE + "-" + client.getSpanId() + "-01");
+
+    // the audit record names the trace (sync durability: it is on disk before the response)
+    String exchangeId = attr(server, "bastion.exchange.id");
+    try (dev.bastion.audit.AuditStore store = dev.bastion.audit.AuditStores.openReadOnly(null, dir.resolve("data"))) {
+      assertThat(store.read(1, 10_000)).filteredOn(a -> a.exchangeId().equals(exchangeId))
+          .singleElement().satisfies(a -> assertThat(a.traceId()).isEqualTo(AGENT_TRACE));
+    }
   }
 
   @Test
