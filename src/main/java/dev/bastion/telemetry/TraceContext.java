@@ -64,9 +64,13 @@ final class TraceContext {
    * fields the agent sent are replaced, or removed when there is no valid context to send.
    */
   static ObjectNode inject(ObjectNode params, Context context) {
-    ObjectNode copy = params.objectNode();
-    copy.setAll(params);
-    ObjectNode meta = params.get("_meta") instanceof ObjectNode m ? m.deepCopy() : params.objectNode();
+    ObjectNode copy = dev.bastion.jsonrpc.JsonRpcCodec.nodes().objectNode();
+    if (params == null) {
+      params = copy;
+    } else {
+      copy.setAll(params);
+    }
+    ObjectNode meta = params.get("_meta") instanceof ObjectNode m ? m.deepCopy() : dev.bastion.jsonrpc.JsonRpcCodec.nodes().objectNode();
     meta.remove(TRACEPARENT);
     meta.remove(TRACESTATE);
     W3C.inject(context, meta, (carrier, key, value) -> carrier.put(key, value));
