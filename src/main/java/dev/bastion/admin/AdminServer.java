@@ -3,6 +3,8 @@ package dev.bastion.admin;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRules;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.function.Supplier;
 import tools.jackson.databind.json.JsonMapper;
@@ -18,9 +20,24 @@ public final class AdminServer {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final Supplier<List<Readiness>> checks;
+  private final Metrics metrics;
+
+  /** The Prometheus exposition served at {@code /metrics}. */
+  public record Metrics(String contentType, Writer writer) {
+    @FunctionalInterface
+    public interface Writer {
+      void write(OutputStream out) throws IOException;
+    }
+  }
 
   public AdminServer(Supplier<List<Readiness>> checks) {
+    this(checks, null);
+  }
+
+  /** With {@code metrics} null there is no {@code /metrics} (404). */
+  public AdminServer(Supplier<List<Readiness>> checks, Metrics metrics) {
     this.checks = checks;
+    this.metrics = metrics;
   }
 
   public void register(HttpRules rules) {
@@ -38,6 +55,16 @@ public final class AdminServer {
           res.header(HeaderNames.CONTENT_TYPE, "application/json");
           res.send(JSON.writeValueAsBytes(body));
         });
+    if (metrics != null) {
+      rules.get(
+          "/metrics",
+          (req, res) -> {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(16 * 1024);
+            metrics.writer().write(out);
+            res.header(HeaderNames.CONTENT_TYPE, metrics.contentType());
+            res.send(out.toByteArray());
+          });
+    }
   }
 
   ObjectNode readiness() {
@@ -55,6 +82,12 @@ public final class AdminServer {
       }
     }
     body.put("ready", ready);
+    var notReady = body.putArray("not_ready");
+    detail.properties().forEach(e -> {
+      if (!e.getValue().path("ready").asBoolean()) {
+        notReady.add(e.getKey());
+      }
+    });
     return body;
   }
 

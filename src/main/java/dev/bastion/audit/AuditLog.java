@@ -217,6 +217,11 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** Healthy, or Unavailable with the reason; cheap, for {@code /readyz} and the stage's pre-check. */
+  /** Records queued and not yet written (a gauge for telemetry). */
+  public int backlog() {
+    return queue.size();
+  }
+
   public AuditHealth health() {
     return health;
   }

@@ -63,7 +63,8 @@ public final class AuditStage implements Stage {
           + " unrecorded because audit fail-open is enabled");
     }
     Outcome outcome = chain.proceed(exchange);
-    AuditRecord record = AuditRecords.from(exchange, exchange.log(), outcome, redactor, null);
+    io.opentelemetry.api.trace.SpanContext trace = io.opentelemetry.api.trace.Span.current().getSpanContext();
+    AuditRecord record = AuditRecords.from(exchange, exchange.log(), outcome, redactor, trace.isValid() ? trace.getTraceId() : null);
     AuditTicket ticket = log.append(record);
     AppendResult result = log.durability() == AuditConfig.Durability.SYNC
         ? ticket.await(DURABILITY_WAIT)

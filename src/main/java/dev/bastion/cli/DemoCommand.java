@@ -77,6 +77,8 @@ final class DemoCommand implements Callable<Integer> {
           default: deny
           rules:
             - { id: demo-agents-use-demo-tools, effect: allow, when: '"demo" in agent.roles && tool.server == "demo"' }
+        telemetry:
+          logs: { format: text }
         """
         .formatted(port, adminPort, digest);
   }

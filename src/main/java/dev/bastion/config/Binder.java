@@ -45,7 +45,7 @@ final class Binder {
   static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer");
 
   static final List<String> ROOT_KEYS =
-      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit");
+      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit", "telemetry");
   static final List<String> SECURITY_KEYS = List.of("allowed_origins", "allowed_hosts");
   static final List<String> LIMITS_KEYS = List.of(
       "max_body_bytes", "max_json_depth", "max_string_length", "max_response_bytes", "call_timeout", "max_sessions", "session_idle_timeout");
@@ -54,6 +54,12 @@ final class Binder {
   static final List<String> POLICY_KEYS = List.of("default", "rules");
   static final List<String> RULE_KEYS = List.of("id", "effect", "when", "mode", "description");
   static final List<String> AUDIT_KEYS = List.of("store", "durability", "batch_window", "checkpoint_interval", "fail_open");
+
+  static final List<String> TELEMETRY_KEYS = List.of("service_name", "traces", "metrics", "logs");
+  static final List<String> TRACES_KEYS = List.of("otlp");
+  static final List<String> METRICS_KEYS = List.of("prometheus", "otlp", "interval");
+  static final List<String> LOGS_KEYS = List.of("format");
+  static final List<String> OTLP_KEYS = List.of("endpoint", "protocol", "headers");
 
   private static final Tag ENV_TAG = Tag.ENV_TAG;
 
@@ -91,11 +97,12 @@ final class Binder {
     Map<String, AgentConfig> agents = agents(f);
     PolicyConfig policy = policy(f);
     AuditConfig audit = audit(f, dataDir);
+    TelemetryConfig telemetry = telemetry(f);
     if (!errors.isEmpty() || listen == null || admin == null || dataDir == null || security == null || limits == null
-        || policy == null || audit == null) {
+        || policy == null || audit == null || telemetry == null) {
       return null; // the loader reports an internal error if nothing explains the null
     }
-    return new BastionConfig(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit);
+    return new BastionConfig(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, telemetry);
   }
 
   private SecurityConfig security(Fields root) {
@@ -435,6 +442,82 @@ final class Binder {
       return null;
     }
     return new AuditConfig(store, durability, batchWindow, checkpoint, failOpen);
+  }
+
+  private TelemetryConfig telemetry(Fields root) {
+    Fields f = section(root, "telemetry", TELEMETRY_KEYS);
+    if (f == null) {
+      return null;
+    }
+    TelemetryConfig d = TelemetryConfig.DEFAULT;
+    String serviceName = d.serviceName();
+    if (f.has("service_name")) {
+      Text t = text(f.value("service_name"), f.path("service_name"), "a service name");
+      serviceName = null;
+      if (t != null) {
+        if (t.value().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+          serviceName = t.value();
+        } else {
+          errors.add(f.path("service_name"), f.value("service_name"),
+              "expected a service name of letters, digits, '_', '.' and '-' (at most 64); got " + show(t));
+        }
+      }
+    }
+    Fields traces = section(f, "traces", TRACES_KEYS);
+    TelemetryConfig.Otlp traceExport = traces == null ? null : otlp(traces, "/v1/traces");
+    Fields metrics = section(f, "metrics", METRICS_KEYS);
+    Boolean prometheus = metrics == null ? null : bool(metrics, "prometheus", d.prometheus());
+    TelemetryConfig.Otlp metricExport = metrics == null ? null : otlp(metrics, "/v1/metrics");
+    Duration interval = metrics == null ? null : duration(metrics, "interval", d.metricsInterval());
+    Fields logs = section(f, "logs", LOGS_KEYS);
+    TelemetryConfig.LogFormat format = logs == null ? null
+        : logs.has("format") ? choice(logs.value("format"), logs.path("format"), TelemetryConfig.LogFormat.class, "json", "text")
+        : d.logFormat();
+    boolean tracesBad = traces == null || (traces.has("otlp") && traceExport == null);
+    boolean metricsBad = metrics == null || (metrics.has("otlp") && metricExport == null);
+    if (serviceName == null || tracesBad || metricsBad || prometheus == null || interval == null || format == null) {
+      return null;
+    }
+    return new TelemetryConfig(serviceName, traceExport, prometheus, metricExport, interval, format);
+  }
+
+  /** An optional {@code otlp:} block; null when absent (or recorded when invalid). */
+  private TelemetryConfig.Otlp otlp(Fields parent, String signalPath) {
+    if (!parent.has("otlp") || isNull(parent.value("otlp"))) {
+      return null;
+    }
+    Fields f = fields(parent.value("otlp"), parent.path("otlp"), OTLP_KEYS, "a mapping with keys " + String.join(", ", OTLP_KEYS));
+    if (f == null) {
+      return null;
+    }
+    if (!f.has("endpoint")) {
+      errors.add(parent.path("otlp"), parent.value("otlp"),
+          "missing required key endpoint; expected the collector's OTLP/HTTP URL, e.g. http://127.0.0.1:4318");
+      return null;
+    }
+    String url = httpUrl(f.value("endpoint"), f.path("endpoint"));
+    boolean ok = url != null;
+    if (f.has("protocol")) {
+      Text t = text(f.value("protocol"), f.path("protocol"), "http/protobuf");
+      if (t == null) {
+        ok = false;
+      } else if (!t.value().equals("http/protobuf")) {
+        String hint = t.value().equals("grpc")
+            ? "grpc is not offered (it would ship an okhttp or gRPC stack); collectors accept http/protobuf on port 4318"
+            : "expected http/protobuf";
+        errors.add(f.path("protocol"), f.value("protocol"), hint + "; got " + show(t));
+        ok = false;
+      }
+    }
+    Map<String, Secret> headers = secrets(f, "headers", HEADER_NAME, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)");
+    if (!ok || headers == null) {
+      return null;
+    }
+    URI endpoint = URI.create(url);
+    if (endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() || endpoint.getRawPath().equals("/")) {
+      endpoint = endpoint.resolve(signalPath);
+    }
+    return new TelemetryConfig.Otlp(endpoint, headers);
   }
 
   // ---------------------------------------------------------------- values

@@ -19,6 +19,9 @@ import dev.bastion.mcp.ServerIdentity;
 import dev.bastion.mcp.Session;
 import dev.bastion.mcp.SessionRegistry;
 import dev.bastion.mcp.SessionStage;
+import dev.bastion.telemetry.GatewayMetrics;
+import dev.bastion.telemetry.Phase;
+import dev.bastion.telemetry.Telemetry;
 import dev.bastion.upstream.Upstream;
 import dev.bastion.upstream.UpstreamContext;
 import dev.bastion.upstream.UpstreamException;
@@ -58,13 +61,15 @@ public final class Gateway implements AutoCloseable {
   private final McpEndpoint endpoint;
   private final ChangeFeed changes = new ChangeFeed();
   private final ScheduledExecutorService housekeeping;
+  private final Telemetry telemetry;
   private WebServer agentServer;
   private WebServer adminServer;
 
   /** Everything derived from one configuration. */
   private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources) {}
 
-  private Gateway(BastionConfig config) {
+  private Gateway(BastionConfig config, Telemetry.Exporters exporters) {
+    this.telemetry = Telemetry.start(config.telemetry(), VERSION, config.listen(), exporters);
     this.sessions = new SessionRegistry(config.limits().maxSessions(), config.limits().sessionIdleTimeout());
     this.endpoint = new McpEndpoint(() -> live.get().runtime(), sessions);
     this.housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bastion-housekeeping").factory());
@@ -72,8 +77,16 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts a gateway: upstreams, catalog, pipeline, agent listener and admin listener. */
   public static Gateway start(BastionConfig config) throws IOException {
+    return start(config, Telemetry.Exporters.DEFAULT);
+  }
+
+  /** Starts a gateway whose telemetry goes to the given exporters (tests, embedding). */
+  public static Gateway start(BastionConfig config, Telemetry.Exporters exporters) throws IOException {
     Files.createDirectories(config.dataDir());
-    Gateway g = new Gateway(config);
+    Gateway g = new Gateway(config, exporters);
+    if (exporters == Telemetry.Exporters.DEFAULT) {
+      g.telemetry.installLogFormat();
+    }
     try {
       g.apply(config, true);
       g.agentServer =
@@ -84,7 +97,10 @@ public final class Gateway implements AutoCloseable {
               .routing(r -> g.endpoint.register(r))
               .build()
               .start();
-      g.adminServer = AdminServer.start(config.admin().host(), config.admin().port(), new AdminServer(g::readiness));
+      g.telemetry.metrics().observe(g.new Observed());
+      AdminServer.Metrics metrics =
+          g.telemetry.prometheusEnabled() ? new AdminServer.Metrics(g.telemetry.prometheusContentType(), g.telemetry::writePrometheus) : null;
+      g.adminServer = AdminServer.start(config.admin().host(), config.admin().port(), new AdminServer(g::readiness, metrics));
       g.housekeeping.scheduleWithFixedDelay(g.sessions::expireIdle, 1, 1, TimeUnit.MINUTES);
       return g;
     } catch (RuntimeException | IOException e) {
@@ -113,6 +129,11 @@ public final class Gateway implements AutoCloseable {
     return live.get().config();
   }
 
+  /** The gateway's telemetry: metrics other packages report to, flushing for tests. */
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
   /**
    * Applies a new, already validated configuration. Upstreams whose settings did not change keep
    * running; the pipeline is rebuilt and swapped in one step. Listener addresses and the data
@@ -122,6 +143,9 @@ public final class Gateway implements AutoCloseable {
     BastionConfig current = live.get().config();
     if (!next.listen().equals(current.listen()) || !next.admin().equals(current.admin()) || !next.dataDir().equals(current.dataDir())) {
       LOG.warning("listen, admin and data_dir changes take effect only after a restart; keeping the current ones");
+    }
+    if (!next.telemetry().equals(current.telemetry())) {
+      LOG.warning("telemetry changes take effect only after a restart; keeping the current exporters and log format");
     }
     apply(next, false);
     LOG.info("configuration reloaded: " + next.upstreams().size() + " upstreams, " + next.policy().rules().size() + " policy rules");
@@ -167,13 +191,14 @@ public final class Gateway implements AutoCloseable {
     var pipeline =
         PipelineAssembly.assemble(
             new PipelineAssembly.Parts(
-                new AccessLogStage(codec),
-                resources.record(),
-                resources.identify(),
+                telemetry.accessLog(),
+                telemetry.serverSpan(),
+                telemetry.phase(Phase.AUDIT, resources.record()),
+                telemetry.phase(Phase.IDENTIFY, resources.identify()),
                 new SessionStage(sessions),
                 new RouteStage(catalog),
-                resources.decide(),
-                dispatch));
+                telemetry.phase(Phase.POLICY, resources.decide()),
+                telemetry.upstreamCalls(dispatch, name -> Optional.ofNullable(upstreamConfigs.get(name)))));
     CredentialCheck credentials = resources.credentialCheck();
     return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity, null);
   }
@@ -251,6 +276,34 @@ public final class Gateway implements AutoCloseable {
     return checks;
   }
 
+  /** What the gauges read: sessions, audit backlog, upstream health and restarts. */
+  private final class Observed implements GatewayMetrics.Observed {
+    @Override
+    public long activeSessions() {
+      return sessions.size();
+    }
+
+    @Override
+    public long auditBacklog() {
+      Live l = live.get();
+      return l == null ? 0 : l.resources().auditBacklog();
+    }
+
+    @Override
+    public Map<String, String> upstreamHealth() {
+      Map<String, String> out = new LinkedHashMap<>();
+      upstreams.forEach((name, u) -> out.put(name, u.health().name().toLowerCase(java.util.Locale.ROOT)));
+      return out;
+    }
+
+    @Override
+    public Map<String, Long> upstreamRestarts() {
+      Map<String, Long> out = new LinkedHashMap<>();
+      upstreams.forEach((name, u) -> out.put(name, u.restarts()));
+      return out;
+    }
+  }
+
   static Readiness readiness(String name, Readiness.Status status) {
     return new Readiness() {
       @Override
@@ -289,5 +342,6 @@ public final class Gateway implements AutoCloseable {
     if (adminServer != null) {
       adminServer.stop();
     }
+    telemetry.close();
   }
 }

@@ -12,13 +12,18 @@ final class PipelineAssembly {
 
   /** The stages a configuration contributes, built (and compiled) when the config loads. */
   record Parts(
-      Stage accessLog, Stage record, Stage identify, Stage session, Stage route, Stage decide, Stage upstream) {}
+      Stage accessLog, Stage telemetry, Stage record, Stage identify, Stage session, Stage route, Stage decide, Stage upstream) {}
 
   static Pipeline assemble(Parts p) {
     return new Pipeline(
         List.of(
             // access-log: outermost, so its line covers every outcome, a failed audit write included.
             p.accessLog(),
+            // telemetry: the exchange's server span and duration metric, current for everything
+            // inside (policy, audit and upstream calls report child spans through wrappers made in
+            // Gateway); outside record so a failed audit write is measured, inside access-log so
+            // the access line can carry its trace id. Reads the agent's W3C trace context.
+            p.telemetry(),
             // record: wraps everything that judges or acts, so every outcome (denials and failures
             // too) is written to the audit log before the agent sees its response; if the record
             // cannot be written the agent gets audit_unavailable instead (fail closed).

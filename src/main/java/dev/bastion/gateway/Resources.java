@@ -82,6 +82,10 @@ final class Resources implements AutoCloseable {
     return credential -> identify.authenticate(credential) instanceof AuthResult.Authenticated a ? a.principal() : Principal.UNIDENTIFIED;
   }
 
+  long auditBacklog() {
+    return audit.backlog();
+  }
+
   List<Readiness> readiness() {
     Readiness.Status status =
         switch (audit.health()) {

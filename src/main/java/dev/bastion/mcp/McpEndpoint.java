@@ -47,6 +47,8 @@ public final class McpEndpoint {
   static final HeaderName PROTOCOL_VERSION = HeaderNames.create("MCP-Protocol-Version");
   static final HeaderName MCP_METHOD = HeaderNames.create("Mcp-Method");
   static final HeaderName MCP_NAME = HeaderNames.create("Mcp-Name");
+  static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+  static final HeaderName TRACESTATE = HeaderNames.create("tracestate");
   private static final long STREAM_KEEPALIVE_MILLIS = 15_000;
 
   private final Supplier<McpRuntime> runtime;
@@ -141,7 +143,8 @@ public final class McpEndpoint {
             Target.GATEWAY,
             reply,
             new ExchangeLog());
-    Outcome outcome = rt.pipeline().run(exchange);
+    InboundTrace trace = new InboundTrace(header(req, TRACEPARENT), header(req, TRACESTATE));
+    Outcome outcome = ScopedValue.where(InboundTrace.CURRENT, trace).call(() -> rt.pipeline().run(exchange));
     if (exchange.log().createdSessionId() != null && outcome instanceof Outcome.Success) {
       res.header(SESSION_ID, exchange.log().createdSessionId());
     }

@@ -390,6 +390,7 @@ public final class HttpUpstream implements Upstream {
       case DISCOVER -> b.header("MCP-Protocol-Version", Protocol.STATELESS_VERSION).header("Mcp-Method", method);
       case INITIALIZE -> {}
       case CALL -> {
+        traceHeaders(b, params);
         if (era == Era.STATELESS) {
           b.header("MCP-Protocol-Version", Protocol.STATELESS_VERSION).header("Mcp-Method", method);
           String mcpName = mcpName(method, params);
@@ -405,6 +406,28 @@ public final class HttpUpstream implements Upstream {
       }
     }
     return b;
+  }
+
+  private static final java.util.regex.Pattern TRACEPARENT = java.util.regex.Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+  private static final java.util.regex.Pattern TRACESTATE = java.util.regex.Pattern.compile("[\\x20-\\x7e&&[^\"]]{1,512}");
+
+  /**
+   * The W3C trace context the gateway put in {@code params._meta} (see dev.bastion.telemetry),
+   * repeated as {@code traceparent}/{@code tracestate} headers for HTTP-level tracing. Only
+   * well-formed values are sent, so nothing an agent wrote can inject a header.
+   */
+  static void traceHeaders(HttpRequest.Builder b, ObjectNode params) {
+    if (params == null || !(params.get("_meta") instanceof ObjectNode meta)) {
+      return;
+    }
+    JsonNode tp = meta.get("traceparent");
+    if (tp != null && tp.isString() && TRACEPARENT.matcher(tp.asString()).matches()) {
+      b.header("traceparent", tp.asString());
+      JsonNode ts = meta.get("tracestate");
+      if (ts != null && ts.isString() && TRACESTATE.matcher(ts.asString()).matches()) {
+        b.header("tracestate", ts.asString());
+      }
+    }
   }
 
   static String mcpName(String method, ObjectNode params) {

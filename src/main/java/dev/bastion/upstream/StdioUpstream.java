@@ -63,6 +63,7 @@ public final class StdioUpstream implements Upstream {
   private volatile ServerDescription description;
   private volatile boolean closed;
   private int restartAttempt;
+  private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
 
   public StdioUpstream(UpstreamConfig.Stdio config, UpstreamContext context) {
     this.name = Objects.requireNonNull(config.name(), "name");
@@ -126,6 +127,11 @@ public final class StdioUpstream implements Upstream {
   @Override
   public void notify(String method, ObjectNode params) throws UpstreamException {
     readyConnection().send(new JsonRpcMessage.Notification(method, params == null ? JsonRpcCodec.nodes().objectNode() : params));
+  }
+
+  @Override
+  public long restarts() {
+    return restarts.get();
   }
 
   @Override
@@ -296,6 +302,7 @@ public final class StdioUpstream implements Upstream {
         if (!live) {
           continue; // it died before it was installed: keep backing off
         }
+        restarts.incrementAndGet();
         LOG.log(Level.INFO, "upstream " + name + " restarted");
         notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
         return;

@@ -34,6 +34,11 @@ public interface Upstream extends AutoCloseable {
 
   Health health();
 
+  /** How many times the server was restarted after its process exited (stdio servers; 0 otherwise). */
+  default long restarts() {
+    return 0;
+  }
+
   @Override
   void close();
 

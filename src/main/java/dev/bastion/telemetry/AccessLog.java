@@ -1,0 +1,98 @@
+package dev.bastion.telemetry;
+
+import dev.bastion.config.TelemetryConfig;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Where access lines go: a bounded queue drained by one writer thread, so a request never waits
+ * for a terminal or a pipe. When the queue is full the line is dropped and counted (the count is
+ * written with the next line that gets through), never buffered without bound.
+ */
+public final class AccessLog implements AutoCloseable {
+  static final int CAPACITY = 8192;
+
+  private final TelemetryConfig.LogFormat format;
+  private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final AtomicLong dropped = new AtomicLong();
+  private final Consumer<String> sink;
+  private final Thread writer;
+  private volatile boolean closed;
+
+  AccessLog(TelemetryConfig.LogFormat format, Consumer<String> sink) {
+    this.format = format;
+    this.sink = sink;
+    this.writer = Thread.ofPlatform().daemon().name("bastion-access-log").start(this::drain);
+  }
+
+  /** Lines to standard error (where the gateway's other messages go). */
+  static AccessLog toStandardError(TelemetryConfig.LogFormat format) {
+    PrintStream err = System.err;
+    return new AccessLog(format, line -> {
+      err.print(line);
+      err.print('\n');
+      err.flush();
+    });
+  }
+
+  TelemetryConfig.LogFormat format() {
+    return format;
+  }
+
+  /** Queues a line; never blocks. */
+  void offer(String line) {
+    if (closed || !queue.offer(line)) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  long dropped() {
+    return dropped.get();
+  }
+
+  private void drain() {
+    List<String> batch = new ArrayList<>(256);
+    while (!closed || !queue.isEmpty()) {
+      try {
+        String first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, 255);
+        long lost = dropped.getAndSet(0);
+        if (lost > 0) {
+          sink.accept(format == TelemetryConfig.LogFormat.JSON
+              ? "{\"logger\":\"bastion.access\",\"level\":\"warning\",\"message\":\"access lines dropped (queue full)\",\"dropped\":" + lost + "}"
+              : "access log: " + lost + " lines dropped (queue full)");
+        }
+        for (String line : batch) {
+          sink.accept(line);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // a broken sink must not kill the writer; the line is lost
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  /** Writes what is queued, then stops. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      writer.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.bastion.telemetry;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.LongUpDownCounter;
+import io.opentelemetry.api.metrics.Meter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The gateway's instruments, registered once at start-up. Other packages report through the
+ * public methods; gauges read an {@link Observed} source on each collection. Instruments exist
+ * even while nothing reports to them (the firewall ones stay zero until the firewall reports),
+ * so dashboards and alerts can be written against a stable set of names.
+ */
+public final class GatewayMetrics {
+  private final DoubleHistogram serverDuration;
+  private final DoubleHistogram clientDuration;
+  private final LongCounter decisions;
+  private final LongCounter limitRejections;
+  private final DoubleHistogram auditWrite;
+  private final LongCounter findings;
+  private final LongUpDownCounter quarantined;
+  private final AtomicReference<Observed> observed = new AtomicReference<>(Observed.NONE);
+
+  /** What the gauges read; the gateway supplies it once its parts exist. */
+  public interface Observed {
+    Observed NONE = new Observed() {};
+
+    default long activeSessions() {
+      return 0;
+    }
+
+    default long auditBacklog() {
+      return 0;
+    }
+
+    /** Upstream name to its health state name (ready, restarting, failed, ...). */
+    default Map<String, String> upstreamHealth() {
+      return Map.of();
+    }
+
+    /** Upstream name to how many times its process was restarted since the gateway started. */
+    default Map<String, Long> upstreamRestarts() {
+      return Map.of();
+    }
+  }
+
+  GatewayMetrics(Meter meter) {
+    serverDuration =
+        meter.histogramBuilder("mcp.server.operation.duration")
+            .setUnit("s")
+            .setDescription("MCP request or notification duration as observed by the gateway, from receipt until the result or ack is ready")
+            .setExplicitBucketBoundariesAdvice(SemConv.DURATION_BUCKETS)
+            .build();
+    clientDuration =
+        meter.histogramBuilder("mcp.client.operation.duration")
+            .setUnit("s")
+            .setDescription("Duration of an MCP request the gateway sent to an upstream, until its response arrived")
+            .setExplicitBucketBoundariesAdvice(SemConv.DURATION_BUCKETS)
+            .build();
+    decisions =
+        meter.counterBuilder("bastion.policy.decisions").setUnit("{decision}").setDescription("Policy decisions by effect and reason code").build();
+    limitRejections =
+        meter.counterBuilder("bastion.limit.rejections").setUnit("{request}").setDescription("Requests refused by a limit, by reason code").build();
+    auditWrite =
+        meter.histogramBuilder("bastion.audit.write.duration")
+            .setUnit("s")
+            .setDescription("Time from handing an exchange's record to the audit log until it was accepted (durable in sync mode)")
+            .setExplicitBucketBoundariesAdvice(SemConv.AUDIT_BUCKETS)
+            .build();
+    findings =
+        meter.counterBuilder("bastion.firewall.findings").setUnit("{finding}").setDescription("Content firewall findings by detector and action").build();
+    quarantined =
+        meter.upDownCounterBuilder("bastion.firewall.quarantined_tools").setUnit("{tool}").setDescription("Tools currently quarantined, by upstream").build();
+    meter.gaugeBuilder("bastion.sessions.active").ofLongs().setUnit("{session}").setDescription("Legacy-era sessions currently held")
+        .buildWithCallback(m -> m.record(observed.get().activeSessions()));
+    meter.gaugeBuilder("bastion.audit.backlog").ofLongs().setUnit("{record}").setDescription("Audit records queued and not yet written")
+        .buildWithCallback(m -> m.record(observed.get().auditBacklog()));
+    meter.gaugeBuilder("bastion.upstream.health").ofLongs().setUnit("1")
+        .setDescription("1 for each upstream's current health state (ready, starting, restarting, failed, closed)")
+        .buildWithCallback(m -> observed.get().upstreamHealth().forEach((name, state) ->
+            m.record(1, Attributes.of(SemConv.UPSTREAM, name, SemConv.STATE, state))));
+    meter.counterBuilder("bastion.upstream.restarts").setUnit("{restart}").setDescription("Upstream process restarts after an exit or crash")
+        .buildWithCallback(m -> observed.get().upstreamRestarts().forEach((name, n) -> m.record(n, Attributes.of(SemConv.UPSTREAM, name))));
+  }
+
+  /** Sets what the gauges read. */
+  public void observe(Observed source) {
+    observed.set(source == null ? Observed.NONE : source);
+  }
+
+  void serverOperation(Duration d, Attributes attributes) {
+    serverDuration.record(seconds(d), attributes);
+  }
+
+  void clientOperation(Duration d, Attributes attributes) {
+    clientDuration.record(seconds(d), attributes);
+  }
+
+  /** One policy decision; {@code reason} is the reason code, empty for allow. */
+  void decision(String effect, String reason) {
+    decisions.add(1, Attributes.of(SemConv.EFFECT, effect, SemConv.REASON, reason));
+  }
+
+  void limitRejected(String reason) {
+    limitRejections.add(1, Attributes.of(SemConv.REASON, reason));
+  }
+
+  void auditWrite(Duration d) {
+    auditWrite.record(seconds(d));
+  }
+
+  /** A content-firewall finding: which detector fired and what was done (redact, block, quarantine, log). */
+  public void finding(String detector, String action) {
+    findings.add(1, Attributes.of(SemConv.DETECTOR, detector, SemConv.ACTION, action));
+  }
+
+  /** A tool of {@code upstream} was quarantined ({@code +1}) or released ({@code -1}). */
+  public void quarantined(String upstream, int delta) {
+    quarantined.add(delta, Attributes.of(SemConv.UPSTREAM, upstream));
+  }
+
+  private static double seconds(Duration d) {
+    return d.toNanos() / 1e9;
+  }
+}

@@ -1,0 +1,195 @@
+package dev.bastion.telemetry;
+
+import dev.bastion.config.HostPort;
+import dev.bastion.config.Secret;
+import dev.bastion.config.TelemetryConfig;
+import dev.bastion.config.UpstreamConfig;
+import dev.bastion.pipeline.Stage;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporterBuilder;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
+import io.opentelemetry.sdk.metrics.export.MetricReader;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The gateway's observability: an OpenTelemetry tracer and meter (never registered globally), the
+ * Prometheus text exposition for {@code /metrics}, and the asynchronous access log. Built once when
+ * the gateway starts and kept across configuration reloads; it hands out the pipeline stages that
+ * report (see {@code PipelineAssembly}) and {@link #metrics()} for other packages.
+ */
+public final class Telemetry implements AutoCloseable {
+  static final String SCOPE = "dev.bastion";
+
+  private final TelemetryConfig config;
+  private final SdkTracerProvider tracerProvider;
+  private final SdkMeterProvider meterProvider;
+  private final PrometheusMetricReader prometheus;
+  private final Tracer tracer;
+  private final GatewayMetrics metrics;
+  private final AccessLog accessLog;
+  private final HostPort listen;
+  private final PrometheusTextFormatWriter textWriter = PrometheusTextFormatWriter.create();
+
+  /**
+   * Where the signals go; tests replace the exporters.
+   *
+   * @param spans the span exporter (null: OTLP when {@code traces.otlp} is set, else no tracing)
+   * @param metrics an extra metric reader (null: OTLP push when {@code metrics.otlp} is set)
+   * @param accessLines where access lines are written (null: standard error)
+   * @param synchronousSpans export each span as it ends (for tests) instead of in batches
+   */
+  public record Exporters(SpanExporter spans, MetricReader metrics, Consumer<String> accessLines, boolean synchronousSpans) {
+    public static final Exporters DEFAULT = new Exporters(null, null, null, false);
+  }
+
+  private Telemetry(TelemetryConfig config, String version, HostPort listen, Exporters exporters) {
+    this.config = config;
+    this.listen = listen;
+    Resource resource =
+        Resource.getDefault().merge(Resource.create(Attributes.of(
+            AttributeKey.stringKey("service.name"), config.serviceName(), AttributeKey.stringKey("service.version"), version)));
+    SpanExporter spanExporter = exporters.spans() != null ? exporters.spans() : config.tracing() ? otlpSpans(config.traces()) : null;
+    if (spanExporter != null) {
+      this.tracerProvider =
+          SdkTracerProvider.builder()
+              .setResource(resource)
+              .addSpanProcessor(exporters.synchronousSpans() ? SimpleSpanProcessor.create(spanExporter) : BatchSpanProcessor.builder(spanExporter).build())
+              .build();
+      this.tracer = tracerProvider.get(SCOPE, version);
+    } else {
+      this.tracerProvider = null;
+      this.tracer = TracerProvider.noop().get(SCOPE);
+    }
+    SdkMeterProviderBuilder meters = SdkMeterProvider.builder().setResource(resource);
+    this.prometheus = config.prometheus() ? PrometheusMetricReader.builder().setOtelScopeLabelsEnabled(false).build() : null;
+    if (prometheus != null) {
+      meters.registerMetricReader(prometheus);
+    }
+    if (exporters.metrics() != null) {
+      meters.registerMetricReader(exporters.metrics());
+    } else if (config.metrics() != null) {
+      meters.registerMetricReader(
+          PeriodicMetricReader.builder(otlpMetrics(config.metrics())).setInterval(config.metricsInterval()).build());
+    }
+    this.meterProvider = meters.build();
+    MeterProvider mp = meterProvider;
+    this.metrics = new GatewayMetrics(mp.get(SCOPE));
+    this.accessLog =
+        exporters.accessLines() != null ? new AccessLog(config.logFormat(), exporters.accessLines()) : AccessLog.toStandardError(config.logFormat());
+  }
+
+  /** Starts telemetry as configured: OTLP exporters, Prometheus reader, access log to stderr. */
+  public static Telemetry start(TelemetryConfig config, String version, HostPort listen) {
+    return new Telemetry(config, version, listen, Exporters.DEFAULT);
+  }
+
+  /** Starts telemetry with the given exporters in place of the configured ones. */
+  public static Telemetry start(TelemetryConfig config, String version, HostPort listen, Exporters exporters) {
+    return new Telemetry(config, version, listen, exporters);
+  }
+
+  private static SpanExporter otlpSpans(TelemetryConfig.Otlp otlp) {
+    OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(otlp.endpoint().toString());
+    for (Map.Entry<String, Secret> h : otlp.headers().entrySet()) {
+      b.addHeader(h.getKey(), h.getValue().reveal());
+    }
+    return b.build();
+  }
+
+  private static OtlpHttpMetricExporter otlpMetrics(TelemetryConfig.Otlp otlp) {
+    OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder().setEndpoint(otlp.endpoint().toString());
+    for (Map.Entry<String, Secret> h : otlp.headers().entrySet()) {
+      b.addHeader(h.getKey(), h.getValue().reveal());
+    }
+    return b.build();
+  }
+
+  /** Formats the gateway's own log messages as configured ({@code telemetry.logs.format}). */
+  public void installLogFormat() {
+    JsonLogFormatter.install(config.logFormat());
+  }
+
+  public TelemetryConfig config() {
+    return config;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** The outermost stage: one access line per exchange. */
+  public Stage accessLog() {
+    return new AccessLogStage(accessLog);
+  }
+
+  /** The exchange's SERVER span and {@code mcp.server.operation.duration}. */
+  public Stage serverSpan() {
+    return new ServerSpanStage(tracer, metrics, listen);
+  }
+
+  /** {@code stage}, with its part of the work as a child span of the exchange (see {@link Phase}). */
+  public Stage phase(Phase phase, Stage stage) {
+    return new PhaseStage(stage, phase, tracer, metrics);
+  }
+
+  /** The terminal stage, with forwarded calls as CLIENT spans and trace context sent upstream. */
+  public Stage upstreamCalls(Stage terminal, Function<String, Optional<UpstreamConfig>> upstreams) {
+    return new UpstreamCallStage(terminal, tracer, metrics, upstreams);
+  }
+
+  public boolean prometheusEnabled() {
+    return prometheus != null;
+  }
+
+  public String prometheusContentType() {
+    return textWriter.getContentType();
+  }
+
+  /** Writes every metric in the Prometheus text exposition format (version 0.0.4). */
+  public void writePrometheus(OutputStream out) throws IOException {
+    if (prometheus == null) {
+      throw new IllegalStateException("Prometheus exposition is disabled (telemetry.metrics.prometheus: false)");
+    }
+    textWriter.write(out, prometheus.collect(), EscapingScheme.UNDERSCORE_ESCAPING);
+  }
+
+  /** Exports what is buffered (spans, metrics) and waits up to the timeout; for shutdown and tests. */
+  public void flush(long timeout, TimeUnit unit) {
+    if (tracerProvider != null) {
+      tracerProvider.forceFlush().join(timeout, unit);
+    }
+    meterProvider.forceFlush().join(timeout, unit);
+  }
+
+  @Override
+  public void close() {
+    if (tracerProvider != null) {
+      tracerProvider.shutdown().join(5, TimeUnit.SECONDS);
+    }
+    meterProvider.shutdown().join(5, TimeUnit.SECONDS);
+    accessLog.close();
+  }
+}

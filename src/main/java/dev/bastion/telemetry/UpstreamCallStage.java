@@ -1,0 +1,111 @@
+package dev.bastion.telemetry;
+
+import dev.bastion.config.UpstreamConfig;
+import dev.bastion.jsonrpc.JsonRpcMessage;
+import dev.bastion.pipeline.Exchange;
+import dev.bastion.pipeline.Outcome;
+import dev.bastion.pipeline.Stage;
+import dev.bastion.pipeline.Target;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Wraps the terminal stage: a call forwarded to an upstream becomes a CLIENT span (and an {@code
+ * mcp.client.operation.duration} measurement), and its trace context is written into the forwarded
+ * request's {@code params._meta} so that the upstream's own spans join the agent's trace. Methods
+ * the gateway answers itself pass through untouched.
+ */
+final class UpstreamCallStage implements Stage {
+  static final Set<String> FORWARDED = Set.of("tools/call", "prompts/get", "resources/read", "completion/complete");
+
+  private final Stage terminal;
+  private final Tracer tracer;
+  private final GatewayMetrics metrics;
+  private final Function<String, Optional<UpstreamConfig>> upstreams;
+
+  UpstreamCallStage(Stage terminal, Tracer tracer, GatewayMetrics metrics, Function<String, Optional<UpstreamConfig>> upstreams) {
+    this.terminal = terminal;
+    this.tracer = tracer;
+    this.metrics = metrics;
+    this.upstreams = upstreams;
+  }
+
+  @Override
+  public String name() {
+    return terminal.name();
+  }
+
+  @Override
+  public Outcome handle(Exchange exchange, Chain chain) {
+    Target target = exchange.target();
+    if (!(exchange.message() instanceof JsonRpcMessage.Request request) || target.kind() == Target.Kind.GATEWAY || !FORWARDED.contains(request.method())) {
+      return terminal.handle(exchange, chain);
+    }
+    String method = request.method();
+    boolean named = target.kind() == Target.Kind.TOOL || target.kind() == Target.Kind.PROMPT;
+    AttributesBuilder attrs = Attributes.builder().put(SemConv.MCP_METHOD_NAME, method).put(SemConv.UPSTREAM, target.server());
+    if (target.kind() == Target.Kind.TOOL) {
+      attrs.put(SemConv.GEN_AI_TOOL_NAME, target.upstreamName()).put(SemConv.GEN_AI_OPERATION_NAME, "execute_tool");
+    } else if (target.kind() == Target.Kind.PROMPT) {
+      attrs.put(SemConv.GEN_AI_PROMPT_NAME, target.upstreamName());
+    }
+    upstreams.apply(target.server()).ifPresent(c -> transport(c, attrs));
+    Attributes common = attrs.build();
+    Span span =
+        tracer.spanBuilder(named ? method + " " + target.upstreamName() : method)
+            .setSpanKind(SpanKind.CLIENT)
+            .setParent(Context.current())
+            .setAllAttributes(common)
+            .startSpan();
+    if (target.kind() == Target.Kind.RESOURCE) {
+      span.setAttribute(SemConv.MCP_RESOURCE_URI, AccessLogStage.safe(target.upstreamName(), 200));
+    }
+    Context withSpan = Context.current().with(span);
+    Exchange forwarded = exchange.withMessage(new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan)));
+    long start = System.nanoTime();
+    Outcome outcome;
+    try {
+      outcome = terminal.handle(forwarded, chain);
+    } catch (RuntimeException | Error e) {
+      span.setStatus(StatusCode.ERROR);
+      span.setAttribute(SemConv.ERROR_TYPE, e.getClass().getName());
+      span.end();
+      throw e;
+    }
+    String errorType = ServerSpanStage.errorType(outcome, exchange.era());
+    AttributesBuilder measured = common.toBuilder();
+    if (errorType != null) {
+      span.setStatus(StatusCode.ERROR);
+      span.setAttribute(SemConv.ERROR_TYPE, errorType);
+      measured.put(SemConv.ERROR_TYPE, errorType);
+    }
+    span.end();
+    Duration latency = exchange.log().upstreamLatency() != null ? exchange.log().upstreamLatency() : Duration.ofNanos(System.nanoTime() - start);
+    metrics.clientOperation(latency, measured.build());
+    return outcome;
+  }
+
+  private static void transport(UpstreamConfig config, AttributesBuilder attrs) {
+    switch (config) {
+      case UpstreamConfig.Http h -> {
+        int port = h.url().getPort() != -1 ? h.url().getPort() : "https".equalsIgnoreCase(h.url().getScheme()) ? 443 : 80;
+        attrs.put(SemConv.NETWORK_TRANSPORT, "tcp").put(SemConv.NETWORK_PROTOCOL_NAME, "http");
+        if (h.url().getHost() != null) {
+          attrs.put(SemConv.SERVER_ADDRESS, h.url().getHost());
+        }
+        attrs.put(SemConv.SERVER_PORT, (long) port);
+      }
+      case UpstreamConfig.Stdio s -> attrs.put(SemConv.NETWORK_TRANSPORT, "pipe");
+      case UpstreamConfig.Builtin b -> attrs.put(SemConv.NETWORK_TRANSPORT, "pipe");
+    }
+  }
+}

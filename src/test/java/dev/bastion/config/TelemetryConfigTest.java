@@ -1,0 +1,74 @@
+package dev.bastion.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The {@code telemetry:} section: defaults, the one setting that turns tracing on, and its errors. */
+class TelemetryConfigTest {
+
+  @Test
+  void absentMeansNoTracingPrometheusOnAndJsonLogs() {
+    TelemetryConfig t = ConfigTesting.ok("listen: 127.0.0.1:1\n").telemetry();
+    assertThat(t).isEqualTo(TelemetryConfig.DEFAULT);
+    assertThat(t.tracing()).isFalse();
+    assertThat(t.prometheus()).isTrue();
+    assertThat(t.metrics()).isNull();
+    assertThat(t.logFormat()).isEqualTo(TelemetryConfig.LogFormat.JSON);
+  }
+
+  @Test
+  void anEndpointTurnsTracingOnAndGetsTheSignalPath() {
+    TelemetryConfig t = ConfigTesting.ok(ConfigLoader.parse(
+        "telemetry:\n  service_name: edge-gw\n  traces: { otlp: { endpoint: 'http://127.0.0.1:4318', headers: { x-api-key: '${env:KEY}' } } }\n"
+            + "  metrics: { prometheus: false, otlp: { endpoint: 'http://c:4318/custom/path' }, interval: 10s }\n  logs: { format: text }\n",
+        ConfigTesting.BASE, Map.of("KEY", "s3cret")::get)).telemetry();
+    assertThat(t.tracing()).isTrue();
+    assertThat(t.serviceName()).isEqualTo("edge-gw");
+    assertThat(t.traces().endpoint()).isEqualTo(URI.create("http://127.0.0.1:4318/v1/traces"));
+    assertThat(t.traces().headers().get("x-api-key").reveal()).isEqualTo("s3cret");
+    assertThat(t.traces().toString()).doesNotContain("s3cret");
+    assertThat(t.metrics().endpoint()).isEqualTo(URI.create("http://c:4318/custom/path"));
+    assertThat(t.prometheus()).isFalse();
+    assertThat(t.metricsInterval()).hasSeconds(10);
+    assertThat(t.logFormat()).isEqualTo(TelemetryConfig.LogFormat.TEXT);
+  }
+
+  @Test
+  void grpcIsRefusedWithTheReasonAndThePath() {
+    ConfigError e = ConfigTesting.onlyError("telemetry:\n  traces:\n    otlp: { endpoint: 'http://c:4317', protocol: grpc }\n");
+    assertThat(e.path()).isEqualTo("telemetry.traces.otlp.protocol");
+    assertThat(e.message()).contains("http/protobuf").contains("grpc");
+    assertThat(e.line()).isEqualTo(3);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+    "telemetry: { tracing: on }\n",
+    "telemetry: { traces: { otlp: { protocol: http/protobuf } } }\n",
+    "telemetry: { traces: { otlp: { endpoint: 'ftp://c' } } }\n",
+    "telemetry: { traces: { otlp: { endpoint: 'http://user:pw@c:4318' } } }\n",
+    "telemetry: { metrics: { prometheus: maybe } }\n",
+    "telemetry: { metrics: { interval: 10 } }\n",
+    "telemetry: { logs: { format: xml } }\n",
+    "telemetry: { service_name: 'has space' }\n"
+  })
+  void mistakesAreRejectedByBothTheLoaderAndTheSchema(String yaml) throws Exception {
+    assertThat(ConfigTesting.invalid(yaml)).isNotEmpty();
+    ConfigSchemaTest.loadSchema();
+    assertThat(ConfigSchemaTest.schema.validate(ConfigSchemaTest.yamlToJson(yaml))).isNotEmpty();
+  }
+
+  @Test
+  void theSchemaAcceptsAFullTelemetrySection() throws Exception {
+    ConfigSchemaTest.loadSchema();
+    String yaml = "telemetry:\n  traces: { otlp: { endpoint: 'http://127.0.0.1:4318', protocol: http/protobuf, headers: { a: b } } }\n"
+        + "  metrics: { prometheus: true, otlp: { endpoint: 'http://127.0.0.1:4318' }, interval: 30s }\n  logs: { format: json }\n";
+    assertThat(ConfigSchemaTest.schema.validate(ConfigSchemaTest.yamlToJson(yaml))).isEmpty();
+    ConfigTesting.ok(yaml);
+  }
+}
