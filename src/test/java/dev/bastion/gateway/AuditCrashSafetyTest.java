@@ -69,14 +69,15 @@ class AuditCrashSafetyTest {
       Process gateway = start(config);
       String url = awaitUrl(gateway);
       AtomicBoolean stop = new AtomicBoolean();
+      // The kill lands at a random point of the load, counted in answered requests (not in time,
+      // so a slow machine moves the moment but never empties the trial).
+      Trigger trigger = new Trigger(5 + random.nextInt(60));
       List<Thread> clients = new ArrayList<>();
       for (int c = 0; c < 6; c++) {
         String prefix = "t" + trial + "c" + c + "r";
-        clients.add(Thread.ofVirtual().start(() -> load(http, url, prefix, stop, answered)));
+        clients.add(Thread.ofVirtual().start(() -> load(http, url, prefix, stop, answered, trigger)));
       }
-      long killAfterMillis = 300 + random.nextInt(900);
-      // Not synchronisation: the kill must land at a random moment of the load.
-      Thread.sleep(killAfterMillis);
+      trigger.reached.get(120, TimeUnit.SECONDS);
       List<ProcessHandle> children = gateway.descendants().toList();
       gateway.destroyForcibly(); // SIGKILL
       gateway.waitFor(10, TimeUnit.SECONDS);
@@ -117,7 +118,24 @@ class AuditCrashSafetyTest {
     assertThat(recorded).containsAll(answered);
   }
 
-  private static void load(HttpClient http, String url, String prefix, AtomicBoolean stop, Set<String> answered) {
+  /** Completes once this trial's clients have had {@code threshold} answers. */
+  private static final class Trigger {
+    final java.util.concurrent.CompletableFuture<Void> reached = new java.util.concurrent.CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicInteger answers = new java.util.concurrent.atomic.AtomicInteger();
+    private final int threshold;
+
+    Trigger(int threshold) {
+      this.threshold = threshold;
+    }
+
+    void answered() {
+      if (answers.incrementAndGet() >= threshold) {
+        reached.complete(null);
+      }
+    }
+  }
+
+  private static void load(HttpClient http, String url, String prefix, AtomicBoolean stop, Set<String> answered, Trigger trigger) {
     for (int i = 0; !stop.get() && i < 100_000; i++) {
       String message = prefix + i;
       String body =
@@ -138,6 +156,7 @@ class AuditCrashSafetyTest {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 200 && response.body().contains("\"result\"") && response.body().contains(message)) {
           answered.add(message);
+          trigger.answered();
         }
       } catch (java.io.IOException e) {
         return; // the gateway was killed
