@@ -219,7 +219,43 @@ public final class Gateway implements AutoCloseable {
       catalog.refresh(name, u, timeoutOf(config, name));
       LOG.info("upstream " + name + " ready (" + u.description().era() + ", " + u.description().protocolVersion() + ")");
     } catch (UpstreamException e) {
-      LOG.warning("upstream " + name + " failed to start: " + e.getMessage());
+      LOG.warning("upstream " + name + " failed to start: " + e.getMessage() + "; retrying in " + START_RETRY_FIRST.toMillis() + " ms");
+      scheduleStartRetry(name, u, START_RETRY_FIRST);
+    }
+  }
+
+  private static final Duration START_RETRY_FIRST = Duration.ofSeconds(1);
+  private static final Duration START_RETRY_MAX = Duration.ofSeconds(30);
+
+  /**
+   * An upstream that failed to start (a server that was not up yet, a launcher that failed once) is
+   * tried again with backoff, 1 s doubling to 30 s, for as long as it is configured. Once it is up
+   * its part of the catalog is listed and agents are told their lists changed.
+   */
+  private void scheduleStartRetry(String name, Upstream u, Duration delay) {
+    try {
+      housekeeping.schedule(() -> Thread.ofVirtual().name("start-retry-" + name).start(() -> retryStart(name, u, delay)), delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the gateway is closing
+    }
+  }
+
+  private void retryStart(String name, Upstream u, Duration delay) {
+    if (upstreams.get(name) != u) {
+      return; // removed or replaced by a reload, or the gateway closed
+    }
+    try {
+      u.start();
+      Live l = live.get();
+      if (l != null && upstreams.get(name) == u) {
+        l.catalog().refresh(name, u, timeoutOf(l.config(), name));
+        LOG.info("upstream " + name + " ready after a retry (" + u.description().era() + ", " + u.description().protocolVersion() + ")");
+        announceListChanged();
+      }
+    } catch (UpstreamException e) {
+      Duration next = delay.multipliedBy(2).compareTo(START_RETRY_MAX) > 0 ? START_RETRY_MAX : delay.multipliedBy(2);
+      LOG.warning("upstream " + name + " failed to start: " + e.getMessage() + "; retrying in " + next.toMillis() + " ms");
+      scheduleStartRetry(name, u, next);
     }
   }
 

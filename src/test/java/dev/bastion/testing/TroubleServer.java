@@ -31,6 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       answer whose {@code result} is not an object;
  *   <li>{@code add_tool}: adds tool {@code added}, sends {@code notifications/tools/list_changed}, answers.
  * </ul>
+ *
+ * With {@code --fail-until <file>} the process exits at once with status 1 (after creating {@code
+ * <file>.attempted}) for as long as {@code file} does not exist: a server that is not up yet.
  */
 public final class TroubleServer {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -41,6 +44,13 @@ public final class TroubleServer {
   private static final Map<String, List<ObjectNode>> GROUPS = new ConcurrentHashMap<>();
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 2 && args[0].equals("--fail-until")) {
+      java.nio.file.Path allowed = java.nio.file.Path.of(args[1]);
+      if (!java.nio.file.Files.exists(allowed)) {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(args[1] + ".attempted"), "failed");
+        System.exit(1);
+      }
+    }
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {
