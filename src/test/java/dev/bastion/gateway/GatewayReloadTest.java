@@ -79,6 +79,22 @@ class GatewayReloadTest {
     assertThat(denied.message().has("error")).as("denied after the reload: %s", denied).isTrue();
   }
 
+  @Test
+  void closingTheGatewayEndsOpenStreamsPromptly() {
+    McpWire legacy = gw.wire(KEY);
+    legacy.initialize();
+    McpWire stateless = gw.wire(KEY);
+    try (McpWire.Stream get = legacy.openStream();
+        McpWire.Stream listen = stateless.statelessStreaming(4, "subscriptions/listen", obj("{\"notifications\":{\"toolsListChanged\":true}}"))) {
+      assertThat(get.status()).isEqualTo(200);
+      assertThat(listen.next().path("method").asString()).isEqualTo("notifications/subscriptions/acknowledged");
+      gw.stop();
+      get.awaitEnd();
+      java.util.List<JsonNode> last = listen.awaitEnd();
+      assertThat(last).as("the subscription ends with its response").anySatisfy(n -> assertThat(n.path("id").asLong()).isEqualTo(4));
+    }
+  }
+
   private static java.util.List<String> tools(McpWire wire) {
     return wire.stateless("tools/list", obj("{}")).result().get("tools").valueStream().map(t -> t.path("name").asString()).toList();
   }

@@ -143,6 +143,20 @@ class GatewayProtocolTest {
   }
 
   @Test
+  void everyCallLandsInTheAuditStoreTheExtensionPointsTo() {
+    McpWire alice = GW.wire(KEY);
+    assertThat(alice.stateless("tools/call", obj("{\"name\":\"demo__echo\",\"arguments\":{\"message\":\"audited-7f3\"}}")).status()).isEqualTo(200);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> {
+          try (dev.bastion.audit.AuditStore store = dev.bastion.audit.AuditStores.openReadOnly("sqlite:" + GW.auditStore(), GW.dataDir())) {
+            return store.read(1, 10_000).stream()
+                .anyMatch(r -> "alice".equals(r.agent()) && "demo".equals(r.server()) && r.args() != null && r.args().contains("audited-7f3"));
+          }
+        });
+  }
+
+  @Test
   void wrongMediaTypesAreRefused() {
     McpWire alice = GW.wire(KEY);
     McpWire.Reply accept = alice.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", Map.of("Accept", "text/html"));

@@ -295,6 +295,7 @@ public final class McpWire {
   /** An SSE answer read as it arrives. Closing it hangs up. */
   public static final class Stream implements AutoCloseable {
     private final java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> response;
+    private static final JsonNode END = JSON.createObjectNode().put("end-of-stream", true);
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     private volatile boolean ended;
 
@@ -334,6 +335,7 @@ public final class McpWire {
         // hung up or closed by the test
       } finally {
         ended = true;
+        messages.add(END);
       }
     }
 
@@ -342,9 +344,34 @@ public final class McpWire {
       try {
         JsonNode n = messages.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (n == null) {
-          throw new AssertionError("no message on the stream within " + TIMEOUT + (ended ? " (stream ended)" : ""));
+          throw new AssertionError("no message on the stream within " + TIMEOUT);
+        }
+        if (n == END) {
+          messages.add(END);
+          throw new AssertionError("the stream ended");
         }
         return n;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+
+    /** Reads until the server ends the stream; returns what arrived before the end. */
+    public List<JsonNode> awaitEnd() {
+      List<JsonNode> rest = new ArrayList<>();
+      try {
+        while (true) {
+          JsonNode n = messages.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          if (n == null) {
+            throw new AssertionError("the stream did not end within " + TIMEOUT);
+          }
+          if (n == END) {
+            messages.add(END);
+            return rest;
+          }
+          rest.add(n);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError(e);
