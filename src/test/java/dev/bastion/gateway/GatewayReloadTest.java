@@ -48,6 +48,14 @@ class GatewayReloadTest {
       assertThat(tools(stateless)).contains("trouble__echo", "demo__echo");
       assertThat(stateless.stateless("tools/call", obj("{\"name\":\"trouble__echo\",\"arguments\":{\"message\":\"new\"}}")).result().toString()).contains("new");
       assertThat(legacy.request("tools/call", obj("{\"name\":\"demo__echo\",\"arguments\":{\"message\":\"session kept\"}}")).result().toString()).contains("session kept");
+
+      // removing an upstream is announced the same way and its names stop resolving
+      assertThat(gw.reload(b -> b.removeUpstream("demo"))).isInstanceOf(ConfigResult.Ok.class);
+      assertThat(get.next(n -> n.path("method").asString().equals("notifications/tools/list_changed"))).isNotNull();
+      assertThat(listen.next().path("method").asString()).isEqualTo("notifications/tools/list_changed");
+      assertThat(tools(stateless)).contains("trouble__echo").noneMatch(t -> t.startsWith("demo__"));
+      assertThat(stateless.stateless("tools/call", obj("{\"name\":\"demo__echo\",\"arguments\":{\"message\":\"gone\"}}")).error().get("message").asString())
+          .contains("unknown tool");
     }
   }
 
