@@ -33,6 +33,7 @@ class FederationThroughGatewayTest {
       GatewayExtension.builder()
           .demo("demo")
           .stdio("trouble", TroubleServer.class, "5s")
+          .stdio("patient", TroubleServer.class, "120s", "--scheme", "patient")
           .agent("alice", KEY, "reader")
           .allow("readers", "\"reader\" in agent.roles")
           .build();
@@ -42,11 +43,11 @@ class FederationThroughGatewayTest {
     McpWire alice = GW.wire(KEY);
     List<String> tools = alice.stateless("tools/list", obj("{}")).result().get("tools").valueStream().map(t -> t.path("name").asString()).toList();
     assertThat(tools).contains("demo__echo", "demo__read_file", "trouble__echo", "trouble__hang");
-    assertThat(tools).allMatch(t -> t.startsWith("demo__") || t.startsWith("trouble__"));
+    assertThat(tools).allMatch(t -> t.startsWith("demo__") || t.startsWith("trouble__") || t.startsWith("patient__"));
 
     List<String> prompts = alice.stateless("prompts/list", obj("{}")).result().get("prompts").valueStream().map(t -> t.path("name").asString()).toList();
     assertThat(prompts).contains("trouble__greet");
-    assertThat(prompts).allMatch(p -> p.startsWith("demo__") || p.startsWith("trouble__"));
+    assertThat(prompts).allMatch(p -> p.startsWith("demo__") || p.startsWith("trouble__") || p.startsWith("patient__"));
 
     JsonNode resources = alice.stateless("resources/list", obj("{}")).result().get("resources");
     assertThat(resources.findValuesAsString("uri")).contains("trouble://readme");
@@ -130,16 +131,16 @@ class FederationThroughGatewayTest {
   void cancellationReachesTheUpstreamUnderItsOwnId() {
     McpWire alice = GW.wire(KEY);
     alice.initialize();
-    try (McpWire.Stream hanging = alice.requestStreaming(7, "tools/call", obj("{\"name\":\"trouble__hang\",\"arguments\":{}}"))) {
+    try (McpWire.Stream hanging = alice.requestStreaming(7, "tools/call", obj("{\"name\":\"patient__hang\",\"arguments\":{}}"))) {
       // no progress to wait for: poll the upstream's record of cancellations after cancelling
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(20))
           .until(() -> {
             alice.notify("notifications/cancelled", obj("{\"requestId\":7}"));
-            JsonNode ids = alice.request("tools/call", obj("{\"name\":\"trouble__cancelled\",\"arguments\":{}}")).result().get("ids");
+            JsonNode ids = alice.request("tools/call", obj("{\"name\":\"patient__cancelled\",\"arguments\":{}}")).result().get("ids");
             return ids.size() > 0;
           });
-      JsonNode ids = alice.request("tools/call", obj("{\"name\":\"trouble__cancelled\",\"arguments\":{}}")).result().get("ids");
+      JsonNode ids = alice.request("tools/call", obj("{\"name\":\"patient__cancelled\",\"arguments\":{}}")).result().get("ids");
       assertThat(ids.get(0).asLong()).as("the upstream's id for the call, not the agent's").isNotEqualTo(7);
       JsonNode end = hanging.response(7);
       assertThat(end.path("error").path("message").asString()).as("ended by the cancellation, not the timeout: %s", end).doesNotContain("did not answer");

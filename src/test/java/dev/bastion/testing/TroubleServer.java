@@ -32,6 +32,7 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>{@code add_tool}: adds tool {@code added}, sends {@code notifications/tools/list_changed}, answers.
  * </ul>
  *
+ * With {@code --scheme <s>} its resource URIs use scheme {@code s} instead of {@code trouble}.
  * With {@code --fail-until <file>} the process exits at once with status 1 (after creating {@code
  * <file>.attempted}) for as long as {@code file} does not exist: a server that is not up yet.
  */
@@ -43,7 +44,12 @@ public final class TroubleServer {
   private static final List<JsonNode> CANCELLED = new CopyOnWriteArrayList<>();
   private static final Map<String, List<ObjectNode>> GROUPS = new ConcurrentHashMap<>();
 
+  private static String scheme = "trouble";
+
   public static void main(String[] args) throws Exception {
+    if (args.length == 2 && args[0].equals("--scheme")) {
+      scheme = args[1];
+    }
     if (args.length == 2 && args[0].equals("--fail-until")) {
       java.nio.file.Path allowed = java.nio.file.Path.of(args[1]);
       if (!java.nio.file.Files.exists(allowed)) {
@@ -85,9 +91,9 @@ public final class TroubleServer {
         case "prompts/list" -> respond(id, obj("{\"prompts\":[{\"name\":\"greet\",\"description\":\"says hello\"}]}"));
         case "prompts/get" ->
             respond(id, obj("{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"hello from " + params.path("name").asString() + "\"}}]}"));
-        case "resources/list" -> respond(id, obj("{\"resources\":[{\"uri\":\"trouble://readme\",\"name\":\"readme\"}]}"));
+        case "resources/list" -> respond(id, obj("{\"resources\":[{\"uri\":\"" + scheme + "://readme\",\"name\":\"readme\"}]}"));
         case "resources/templates/list" ->
-            respond(id, obj("{\"resourceTemplates\":[{\"uriTemplate\":\"trouble://notes/{name}\",\"name\":\"notes\"}]}"));
+            respond(id, obj("{\"resourceTemplates\":[{\"uriTemplate\":\"" + scheme + "://notes/{name}\",\"name\":\"notes\"}]}"));
         case "resources/read" -> {
           ObjectNode r = JSON.createObjectNode();
           r.putArray("contents").addObject().put("uri", params.path("uri").asString()).put("text", "content of " + params.path("uri").asString());
