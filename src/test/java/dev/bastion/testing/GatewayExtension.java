@@ -144,12 +144,18 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
   }
 
   /**
-   * Changes the builder, writes the new file and reloads the running gateway with it. Returns what
-   * the gateway said: {@link ConfigResult.Ok} when applied, {@link ConfigResult.Invalid} when refused.
+   * Applies {@code change} to a copy of the configuration, writes the file and reloads the running
+   * gateway with it. Returns what the gateway said: {@link ConfigResult.Ok} when applied (the copy
+   * becomes the extension's configuration), {@link ConfigResult.Invalid} when refused (it does not).
    */
   public ConfigResult reload(Consumer<Builder> change) throws IOException {
-    change.accept(builder);
-    return reloadYaml(builder.yaml());
+    Builder next = builder.copy();
+    change.accept(next);
+    ConfigResult result = reloadYaml(next.yaml());
+    if (result instanceof ConfigResult.Ok) {
+      builder.replaceWith(next);
+    }
+    return result;
   }
 
   /** Reloads from literal YAML (e.g. a file that fails the checks beyond the schema). */
@@ -272,6 +278,30 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
     public Builder yaml(String topLevel) {
       extra.add(topLevel);
       return this;
+    }
+
+    Builder copy() {
+      Builder b = new Builder();
+      b.replaceWith(this);
+      return b;
+    }
+
+    void replaceWith(Builder other) {
+      if (other == this) {
+        return;
+      }
+      upstreams.clear();
+      upstreams.putAll(other.upstreams);
+      agents.clear();
+      agents.putAll(other.agents);
+      rules.clear();
+      rules.addAll(other.rules);
+      limits.clear();
+      limits.putAll(other.limits);
+      extra.clear();
+      extra.addAll(other.extra);
+      policyDefault = other.policyDefault;
+      audit = other.audit;
     }
 
     public GatewayExtension build() {
