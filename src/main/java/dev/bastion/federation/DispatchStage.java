@@ -36,7 +36,7 @@ public final class DispatchStage implements Stage {
   private final SessionRegistry sessions;
   private final ServerIdentity identity;
   private final Discovery discovery;
-  private final Duration defaultTimeout;
+  private final Function<String, Duration> timeouts;
   private final ChangeFeed changes;
 
   public DispatchStage(
@@ -45,14 +45,14 @@ public final class DispatchStage implements Stage {
       SessionRegistry sessions,
       ServerIdentity identity,
       Discovery discovery,
-      Duration defaultTimeout,
+      Function<String, Duration> timeouts,
       ChangeFeed changes) {
     this.catalog = catalog;
     this.upstreams = upstreams;
     this.sessions = sessions;
     this.identity = identity;
     this.discovery = discovery;
-    this.defaultTimeout = defaultTimeout;
+    this.timeouts = timeouts;
     this.changes = changes;
   }
 
@@ -217,7 +217,7 @@ public final class DispatchStage implements Stage {
               .call(
                   exchange.method(),
                   params,
-                  new Upstream.CallOptions(defaultTimeout, p -> exchange.sink().send(new JsonRpcMessage.Notification("notifications/progress", p))));
+                  new Upstream.CallOptions(timeouts.apply(target.server()), p -> exchange.sink().send(new JsonRpcMessage.Notification("notifications/progress", p))));
     } catch (UpstreamException e) {
       exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), e.reason().wireName());
       return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "' is unavailable: " + e.getMessage()));

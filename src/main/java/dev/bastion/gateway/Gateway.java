@@ -3,6 +3,7 @@ package dev.bastion.gateway;
 import dev.bastion.admin.AdminServer;
 import dev.bastion.admin.Readiness;
 import dev.bastion.config.BastionConfig;
+import dev.bastion.config.ConfigResult;
 import dev.bastion.config.UpstreamConfig;
 import dev.bastion.federation.Catalog;
 import dev.bastion.federation.ChangeFeed;
@@ -29,6 +30,7 @@ import dev.bastion.upstream.Upstreams;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +59,7 @@ public final class Gateway implements AutoCloseable {
   private final Map<String, Upstream> upstreams = new ConcurrentHashMap<>();
   private final Map<String, UpstreamConfig> upstreamConfigs = new ConcurrentHashMap<>();
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+  private final Set<String> staleServers = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Live> live = new AtomicReference<>();
   private final McpEndpoint endpoint;
   private final ChangeFeed changes = new ChangeFeed();
@@ -135,11 +138,19 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Applies a new, already validated configuration. Upstreams whose settings did not change keep
-   * running; the pipeline is rebuilt and swapped in one step. Listener addresses and the data
-   * directory need a restart; a change to them is logged and otherwise ignored.
+   * Applies a new configuration. It first goes through the same {@link ConfigChecks} as start-up: a
+   * configuration that fails them is rejected whole ({@link ConfigResult.Invalid}) and the running
+   * one keeps serving untouched. Upstreams whose settings did not change keep running; new ones are
+   * started and listed before the new pipeline is swapped in one step; then every connected agent
+   * is told its lists changed (legacy GET streams and stateless {@code subscriptions/listen}).
+   * Listener addresses and the data directory need a restart; a change to them is logged and
+   * otherwise ignored.
    */
-  public synchronized void reload(BastionConfig next) throws IOException {
+  public synchronized ConfigResult reload(BastionConfig next) throws IOException {
+    if (ConfigChecks.check(next) instanceof ConfigResult.Invalid bad) {
+      LOG.warning("the new configuration was rejected (" + bad.errors().size() + " errors); the running one stays");
+      return bad;
+    }
     BastionConfig current = live.get().config();
     if (!next.listen().equals(current.listen()) || !next.admin().equals(current.admin()) || !next.dataDir().equals(current.dataDir())) {
       LOG.warning("listen, admin and data_dir changes take effect only after a restart; keeping the current ones");
@@ -148,7 +159,9 @@ public final class Gateway implements AutoCloseable {
       LOG.warning("telemetry changes take effect only after a restart; keeping the current exporters and log format");
     }
     apply(next, false);
+    announceListChanged();
     LOG.info("configuration reloaded: " + next.upstreams().size() + " upstreams, " + next.policy().rules().size() + " policy rules");
+    return new ConfigResult.Ok(next);
   }
 
   private synchronized void apply(BastionConfig config, boolean first) throws IOException {
@@ -156,6 +169,8 @@ public final class Gateway implements AutoCloseable {
         new JsonRpcCodec(
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
     Live previous = live.get();
+    // Everything that can fail on a bad configuration is built before anything running is touched.
+    Resources resources = Resources.build(config, sessions, previous == null ? null : previous.resources());
     Catalog catalog = previous == null ? new Catalog(List.copyOf(config.upstreams().keySet())) : previous.catalog().withServers(List.copyOf(config.upstreams().keySet()));
 
     // Upstreams: keep unchanged ones, stop removed or changed ones, start new ones (in parallel).
@@ -175,19 +190,18 @@ public final class Gateway implements AutoCloseable {
         toStart.add(e.getKey());
       }
     }
-    Resources resources = Resources.build(config, sessions, previous == null ? null : previous.resources());
     Live next = new Live(config, catalog, runtime(config, codec, catalog, resources), resources);
+    startAll(toStart, config, catalog);
     live.set(next);
     if (previous != null && previous.resources() != next.resources()) {
       previous.resources().closeReplaced(next.resources());
     }
-    startAll(toStart, config);
   }
 
   private McpRuntime runtime(BastionConfig config, JsonRpcCodec codec, Catalog catalog, Resources resources) {
     ServerIdentity identity = new ServerIdentity("bastion", VERSION, "Bastion security gateway: tools of several servers, named <server>__<tool>.");
     DispatchStage dispatch =
-        new DispatchStage(catalog, name -> Optional.ofNullable(upstreams.get(name)), sessions, identity, resources.discovery(), config.limits().callTimeout(), changes);
+        new DispatchStage(catalog, name -> Optional.ofNullable(upstreams.get(name)), sessions, identity, resources.discovery(), server -> timeoutOf(config, server), changes);
     var pipeline =
         PipelineAssembly.assemble(
             new PipelineAssembly.Parts(
@@ -203,59 +217,118 @@ public final class Gateway implements AutoCloseable {
     return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity, null);
   }
 
-  private void startAll(List<String> names, BastionConfig config) {
+  /** The per-call timeout of one upstream: its own {@code timeout}, else {@code limits.call_timeout}. */
+  private static Duration timeoutOf(BastionConfig config, String server) {
+    UpstreamConfig u = config.upstreams().get(server);
+    return u != null && u.timeout() != null ? u.timeout() : config.limits().callTimeout();
+  }
+
+  private void startAll(List<String> names, BastionConfig config, Catalog catalog) {
     if (names.isEmpty()) {
       return;
     }
     try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
       for (String name : names) {
-        executor.submit(() -> startOne(name, config));
+        executor.submit(() -> startOne(name, config, catalog));
       }
     }
   }
 
-  private void startOne(String name, BastionConfig config) {
+  private void startOne(String name, BastionConfig config, Catalog catalog) {
     Upstream u = upstreams.get(name);
     if (u == null) {
       return;
     }
     try {
       u.start();
-      live.get().catalog().refresh(name, u, config.limits().callTimeout());
+      catalog.refresh(name, u, timeoutOf(config, name));
       LOG.info("upstream " + name + " ready (" + u.description().era() + ", " + u.description().protocolVersion() + ")");
     } catch (UpstreamException e) {
-      LOG.warning("upstream " + name + " failed to start: " + e.getMessage());
+      LOG.warning("upstream " + name + " failed to start: " + e.getMessage() + "; retrying in " + START_RETRY_FIRST.toMillis() + " ms");
+      scheduleStartRetry(name, u, START_RETRY_FIRST);
     }
   }
 
-  /** An upstream said its lists changed (or it restarted): refresh its part and tell the agents. */
+  private static final Duration START_RETRY_FIRST = Duration.ofSeconds(1);
+  private static final Duration START_RETRY_MAX = Duration.ofSeconds(30);
+
+  /**
+   * An upstream that failed to start (a server that was not up yet, a launcher that failed once) is
+   * tried again with backoff, 1 s doubling to 30 s, for as long as it is configured. Once it is up
+   * its part of the catalog is listed and agents are told their lists changed.
+   */
+  private void scheduleStartRetry(String name, Upstream u, Duration delay) {
+    try {
+      housekeeping.schedule(() -> Thread.ofVirtual().name("start-retry-" + name).start(() -> retryStart(name, u, delay)), delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the gateway is closing
+    }
+  }
+
+  private void retryStart(String name, Upstream u, Duration delay) {
+    if (upstreams.get(name) != u) {
+      return; // removed or replaced by a reload, or the gateway closed
+    }
+    try {
+      u.start();
+      Live l = live.get();
+      if (l != null && upstreams.get(name) == u) {
+        l.catalog().refresh(name, u, timeoutOf(l.config(), name));
+        LOG.info("upstream " + name + " ready after a retry (" + u.description().era() + ", " + u.description().protocolVersion() + ")");
+        announceListChanged();
+      }
+    } catch (UpstreamException e) {
+      Duration next = delay.multipliedBy(2).compareTo(START_RETRY_MAX) > 0 ? START_RETRY_MAX : delay.multipliedBy(2);
+      LOG.warning("upstream " + name + " failed to start: " + e.getMessage() + "; retrying in " + next.toMillis() + " ms");
+      scheduleStartRetry(name, u, next);
+    }
+  }
+
+  /**
+   * An upstream said its lists changed (or it restarted): refresh its part and tell the agents. One
+   * refresh runs per server at a time; a notification that arrives during it triggers one more, so
+   * a change is never lost to a refresh that had already read the old lists.
+   */
   private void onUpstreamNotification(String server, String method, ObjectNode params) {
     if (!method.endsWith("/list_changed")) {
       return;
     }
+    staleServers.add(server);
     if (!refreshing.add(server)) {
       return;
     }
-    Thread.ofVirtual().name("refresh-" + server).start(() -> {
-      try {
+    Thread.ofVirtual().name("refresh-" + server).start(() -> refreshLoop(server));
+  }
+
+  private void refreshLoop(String server) {
+    try {
+      while (staleServers.remove(server)) {
         Upstream u = upstreams.get(server);
         Live l = live.get();
         if (u != null && l != null) {
-          l.catalog().refresh(server, u, l.config().limits().callTimeout());
-          for (String kind : List.of("tools", "prompts", "resources")) {
-            JsonRpcMessage.Notification n = new JsonRpcMessage.Notification("notifications/" + kind + "/list_changed", JsonRpcCodec.nodes().objectNode());
-            for (Session s : sessions.all()) {
-              s.push(n);
-            }
-            changes.publish(kind);
-          }
+          l.catalog().refresh(server, u, timeoutOf(l.config(), server));
+          announceListChanged();
         }
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "refreshing the catalog of " + server + " failed", e);
-      } finally {
-        refreshing.remove(server);
       }
-    });
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "refreshing the catalog of " + server + " failed", e);
+    } finally {
+      refreshing.remove(server);
+      if (staleServers.contains(server) && refreshing.add(server)) {
+        Thread.ofVirtual().name("refresh-" + server).start(() -> refreshLoop(server));
+      }
+    }
+  }
+
+  /** Tells every connected agent that the federated lists changed: legacy GET streams and stateless listeners. */
+  private void announceListChanged() {
+    for (String kind : List.of("tools", "prompts", "resources")) {
+      JsonRpcMessage.Notification n = new JsonRpcMessage.Notification("notifications/" + kind + "/list_changed", JsonRpcCodec.nodes().objectNode());
+      for (Session s : sessions.all()) {
+        s.push(n);
+      }
+      changes.publish(kind);
+    }
   }
 
   List<Readiness> readiness() {

@@ -26,11 +26,18 @@ final class CallTable {
   private final Map<Long, PendingCall> byId = new ConcurrentHashMap<>();
   private final Map<String, PendingCall> byToken = new ConcurrentHashMap<>();
   private volatile UpstreamException closedWith;
+  private final DropLog drops;
 
   /** @param ids the upstream's id counter (shared across reconnects so ids never repeat) */
   CallTable(String server, AtomicLong ids) {
     this.server = server;
     this.ids = ids;
+    this.drops = new DropLog(server);
+  }
+
+  /** Where dropped input of this connection is logged (rate-limited). */
+  DropLog drops() {
+    return drops;
   }
 
   /**
@@ -85,7 +92,7 @@ final class CallTable {
   void complete(JsonRpcMessage.Response response) {
     PendingCall call = find(response.id());
     if (call == null) {
-      LOG.log(Level.WARNING, "upstream " + server + " sent a response for id " + Protocol.printable(String.valueOf(response.id()), 64)
+      drops.dropped(() -> "upstream " + server + " sent a response for id " + Protocol.printable(String.valueOf(response.id()), 64)
           + " that matches no call in flight (unknown, duplicate or late); dropped");
       return;
     }

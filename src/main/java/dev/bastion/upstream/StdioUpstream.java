@@ -46,6 +46,11 @@ public final class StdioUpstream implements Upstream {
   private static final Duration BACKOFF_MAX = Duration.ofSeconds(30);
   private static final Duration STABLE_AFTER = Duration.ofSeconds(30);
   private static final Duration KILL_GRACE = Duration.ofSeconds(2);
+  /**
+   * The handshake waits at least this long whatever the per-call timeout: launchers such as {@code
+   * npx -y} may download and install the server before it can answer {@code initialize}.
+   */
+  static final Duration HANDSHAKE_MIN_TIMEOUT = Duration.ofSeconds(120);
 
   private final String name;
   private final List<String> command;
@@ -227,7 +232,8 @@ public final class StdioUpstream implements Upstream {
   }
 
   private void handshake(Connection conn) throws UpstreamException {
-    Call init = conn.call("initialize", Protocol.initializeParams(), CallOptions.of(timeout), timeout);
+    Duration handshakeTimeout = timeout.compareTo(HANDSHAKE_MIN_TIMEOUT) < 0 ? HANDSHAKE_MIN_TIMEOUT : timeout;
+    Call init = conn.call("initialize", Protocol.initializeParams(), CallOptions.of(handshakeTimeout), handshakeTimeout);
     ObjectNode result = init.await();
     JsonNode version = result.get("protocolVersion");
     if (version == null || !version.isString() || !Protocol.LEGACY_VERSIONS.contains(version.asString())) {
@@ -445,7 +451,7 @@ public final class StdioUpstream implements Upstream {
               ReasonCode.UPSTREAM_RESPONSE_TOO_LARGE,
               "upstream " + name + " sent a message of " + o.length() + " bytes; the limit is " + maxLine);
       if (!calls.failById(id, tooLarge)) {
-        LOG.log(Level.WARNING, "upstream " + name + " sent a line of " + o.length() + " bytes (limit " + maxLine + ") for no call in flight; dropped");
+        calls.drops().dropped(() -> "upstream " + name + " sent a line of " + o.length() + " bytes (limit " + maxLine + ") for no call in flight; dropped");
       }
     }
 
@@ -457,7 +463,7 @@ public final class StdioUpstream implements Upstream {
         UpstreamException bad =
             new UpstreamException(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream " + name + " sent an invalid message: " + e.getMessage());
         if (!calls.failById(e.id(), bad)) {
-          LOG.log(Level.WARNING, "upstream " + name + " sent an invalid message (" + e.getMessage() + "): "
+          calls.drops().dropped(() -> "upstream " + name + " sent an invalid message (" + e.getMessage() + "): "
               + Protocol.printable(new String(bytes, 0, Math.min(bytes.length, 400), StandardCharsets.UTF_8), 200) + "; dropped");
         }
         return;
