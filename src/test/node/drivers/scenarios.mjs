@@ -114,37 +114,42 @@ const SCENARIOS = {
     };
   },
 
-  // Several calls in a row on ONE connection, each reported separately: --tool NAME --args JSON --count N.
-  // Between calls it waits for a line on stdin (so the Java test can act, e.g. kill an upstream).
-  async steps(client, a) {
-    const results = [];
-    const count = Number(a.count ?? 2);
-    const lines = stdinLines();
-    for (let i = 0; i < count; i++) {
-      if (i > 0) {
-        process.stderr.write(`STEP ${i} READY\n`);
-        await lines.next();
-      }
+  // An upstream dies mid-call: starts a long call, prints IN_FLIGHT on stderr at its first progress
+  // (the Java test then kills the upstream's process), reports how that call ended, then retries
+  // --tool/--args on the same connection (bounded) until the supervised restart makes it succeed.
+  async crash(client, a) {
+    let announce;
+    const announced = new Promise((resolve) => (announce = resolve));
+    const inFlight = attempt(() =>
+      a.callWithOptions(
+        client,
+        { name: a.long, arguments: { duration: 120, steps: 240 } },
+        {
+          timeout: TIMEOUT_MS * 3,
+          onprogress: () => {
+            process.stderr.write('IN_FLIGHT\n');
+            announce();
+          },
+        },
+      ),
+    );
+    await Promise.race([announced, inFlight]);
+    const crashed = await inFlight;
+    const failures = [];
+    const deadline = Date.now() + TIMEOUT_MS;
+    let recovered = null;
+    while (Date.now() < deadline) {
       const outcome = await attempt(() => client.callTool({ name: a.tool, arguments: JSON.parse(a.args ?? '{}') }));
-      results.push(outcome.ok ? { ok: true, isError: Boolean(outcome.result.isError), text: text(outcome.result) } : { ok: false, error: outcome.error });
-      process.stdout.write(JSON.stringify({ step: i, ...results[i] }) + '\n');
+      if (outcome.ok && !outcome.result.isError) {
+        recovered = text(outcome.result);
+        break;
+      }
+      failures.push(outcome.ok ? { isError: true, text: text(outcome.result) } : outcome.error);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return { results };
+    return { crashed, failuresBeforeRecovery: failures.length, firstFailure: failures[0] ?? null, recovered };
   },
 };
-
-async function* stdinLinesGen() {
-  const { createInterface } = await import('node:readline');
-  const rl = createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    yield line;
-  }
-}
-
-function stdinLines() {
-  const it = stdinLinesGen();
-  return { next: () => it.next() };
-}
 
 /** Runs the scenario named on the command line with a connected client from the given SDK. */
 export async function run({ makeClient, makeTransport, callWithOptions, sdk }) {
