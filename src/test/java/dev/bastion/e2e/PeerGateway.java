@@ -14,10 +14,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * A real Bastion, started in-process on ephemeral ports, in front of real npm MCP servers:
@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * never through npx.
  */
 final class PeerGateway implements AutoCloseable {
+  private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   final Gateway gateway;
   final Path share;
   final Process httpEverything;
@@ -126,7 +127,7 @@ final class PeerGateway implements AutoCloseable {
                 StringBuilder seen = new StringBuilder();
                 for (String line; (line = r.readLine()) != null; ) {
                   seen.append(line).append('\n');
-                  var m = java.util.regex.Pattern.compile("listening on port (\\d+)").matcher(line);
+                  var m = LISTENING.matcher(line);
                   if (m.find()) {
                     // keep draining its output so that it never blocks on a full pipe
                     Thread.ofVirtual().start(() -> drain(r));
