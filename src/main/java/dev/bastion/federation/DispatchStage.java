@@ -223,6 +223,7 @@ public final class DispatchStage implements Stage {
       return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "' is unavailable: " + e.getMessage()));
     }
     session.ifPresent(s -> s.registerInFlight(agentRequestId, () -> call.cancel("cancelled by the agent")));
+    exchange.sink().onHangUp(() -> call.cancel("the agent closed its response stream"));
     try {
       ObjectNode result = call.await();
       exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), "ok");

@@ -8,6 +8,7 @@ import dev.bastion.pipeline.ReasonCode;
 import io.helidon.webserver.http.ServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -21,6 +22,14 @@ import tools.jackson.databind.node.ObjectNode;
  * @param fault why the request is refused, or null
  */
 record EraCheck(Era era, String version, Fault fault) {
+
+  /**
+   * Methods that 2026-07-28 removed. A stateless request for one is answered 404 with -32601, as
+   * the revision requires of a server that does not implement them; the session-based methods
+   * stay available to legacy clients, which send no envelope.
+   */
+  static final Set<String> REMOVED_IN_STATELESS =
+      Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe");
 
   static EraCheck classify(ServerRequest req, JsonRpcMessage message) {
     String headerVersion = McpEndpoint.header(req, McpEndpoint.PROTOCOL_VERSION);
@@ -44,8 +53,8 @@ record EraCheck(Era era, String version, Fault fault) {
     JsonNode claimed = meta != null && meta.isObject() ? meta.get(ProtocolVersions.META_PROTOCOL_VERSION) : null;
 
     if (claimed == null) {
-      if (method.equals("initialize") && ProtocolVersions.isStatelessEra(headerVersion)) {
-        return refuse(Era.STATELESS, ReasonCode.HEADER_MISMATCH, "initialize is a 2025-11-25 request but MCP-Protocol-Version says " + clip(headerVersion));
+      if (ProtocolVersions.isStatelessEra(headerVersion) && REMOVED_IN_STATELESS.contains(method)) {
+        return removed(method);
       }
       if (ProtocolVersions.isStatelessEra(headerVersion) && isRequest) {
         return refuse(
@@ -63,19 +72,24 @@ record EraCheck(Era era, String version, Fault fault) {
       return refuse(Era.STATELESS, ReasonCode.INVALID_ENVELOPE, "_meta[\"" + ProtocolVersions.META_PROTOCOL_VERSION + "\"] must be a string");
     }
     String version = claimed.asString();
+    // The header must agree with the body before anything else is judged: a disagreement is a
+    // HeaderMismatch (-32020) even when the body's version is one we do not speak.
+    if (headerVersion == null || !headerVersion.equals(version)) {
+      return refuse(
+          Era.STATELESS,
+          ReasonCode.HEADER_MISMATCH,
+          "MCP-Protocol-Version header " + (headerVersion == null ? "is missing" : "'" + clip(headerVersion) + "'") + " but the body says '" + clip(version) + "'");
+    }
     if (!ProtocolVersions.STATELESS.contains(version)) {
       return unsupported(Era.STATELESS, version);
+    }
+    if (REMOVED_IN_STATELESS.contains(method)) {
+      return removed(method);
     }
     JsonNode caps = meta.get(ProtocolVersions.META_CLIENT_CAPABILITIES);
     if (isRequest && (caps == null || !caps.isObject())) {
       return refuse(
           Era.STATELESS, ReasonCode.INVALID_ENVELOPE, "_meta[\"" + ProtocolVersions.META_CLIENT_CAPABILITIES + "\"] is required and must be an object");
-    }
-    if (headerVersion == null || !headerVersion.equals(version)) {
-      return refuse(
-          Era.STATELESS,
-          ReasonCode.HEADER_MISMATCH,
-          "MCP-Protocol-Version header " + (headerVersion == null ? "is missing" : "'" + clip(headerVersion) + "'") + " but the body says '" + version + "'");
     }
     String headerMethod = McpEndpoint.header(req, McpEndpoint.MCP_METHOD);
     if (isRequest || headerMethod != null) {
@@ -123,11 +137,17 @@ record EraCheck(Era era, String version, Fault fault) {
   private static EraCheck unsupported(Era era, String requested) {
     ObjectNode data = JsonRpcCodec.nodes().objectNode();
     var supported = data.putArray("supported");
-    ProtocolVersions.STATELESS.forEach(supported::add);
-    ProtocolVersions.LEGACY.forEach(supported::add);
+    // For a stateless request exactly what server/discover lists as supportedVersions; for a
+    // legacy one the revisions an initialize can negotiate.
+    (era == Era.STATELESS ? ProtocolVersions.STATELESS : ProtocolVersions.LEGACY).forEach(supported::add);
     data.put("requested", requested);
     return new EraCheck(
         era, null, Fault.of(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version: " + clip(requested)).withData(data));
+  }
+
+  private static EraCheck removed(String method) {
+    return new EraCheck(
+        Era.STATELESS, null, Fault.of(ReasonCode.METHOD_NOT_FOUND, "method '" + clip(method) + "' does not exist in protocol 2026-07-28"));
   }
 
   private static EraCheck refuse(Era era, ReasonCode code, String message) {

@@ -22,6 +22,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -50,6 +52,8 @@ public final class McpEndpoint {
   static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
   static final HeaderName TRACESTATE = HeaderNames.create("tracestate");
   private static final long STREAM_KEEPALIVE_MILLIS = 15_000;
+  /** Comment interval on a streaming 2026-07-28 reply: bounds how long a hung-up agent's call runs on. */
+  private static final long REPLY_KEEPALIVE_MILLIS = 2_000;
 
   private final Supplier<McpRuntime> runtime;
   private final SessionRegistry sessions;
@@ -128,7 +132,7 @@ public final class McpEndpoint {
       return;
     }
     Exchange.Credential credential = credential(req);
-    Reply reply = new Reply(res, rt.codec(), acceptsSse && id != null);
+    Reply reply = new Reply(res, rt.codec(), acceptsSse && id != null, era.era() == Era.STATELESS);
     Exchange exchange =
         new Exchange(
             newExchangeId(),
@@ -170,6 +174,10 @@ public final class McpEndpoint {
       }
       case Outcome.UpstreamError u ->
           reply.finish(200, JsonRpcCodec.error(id, u.code(), u.message(), u.data()));
+      case Outcome.Failure f when f.fault().code() == ReasonCode.CANCELLED ->
+          // Cancelled by the agent (notifications/cancelled, or a 2026-07-28 agent closing its
+          // stream): the receiver of a cancellation does not respond to the cancelled request.
+          reply.abandon();
       case Outcome.Failure f -> {
         WireErrors.Mapping m = WireErrors.map(f.fault().code(), era.era());
         if (m.httpStatus() == 401) {
@@ -336,26 +344,37 @@ public final class McpEndpoint {
 
   /**
    * The answer to one POST. Starts as a plain JSON reply; the first notification (progress) turns
-   * it into an SSE stream that then carries the final response too.
+   * it into an SSE stream that then carries the final response too. In the 2026-07-28 era closing
+   * that stream is how an agent cancels, so a streaming stateless reply is kept alive with comments
+   * (which find out that the agent has gone) and runs its hang-up actions when a write fails.
+   * Helidon reports a lost connection as an unchecked ServerConnectionException, hence the broad
+   * catches around writes.
    */
   private static final class Reply implements Exchange.NotificationSink {
     private final ServerResponse res;
     private final JsonRpcCodec codec;
     private final boolean mayStream;
+    private final boolean cancelOnHangUp;
+    private final List<Runnable> hangUpActions = new ArrayList<>();
     private OutputStream stream;
     private boolean done;
     private boolean broken;
 
-    Reply(ServerResponse res, JsonRpcCodec codec, boolean mayStream) {
+    Reply(ServerResponse res, JsonRpcCodec codec, boolean mayStream, boolean cancelOnHangUp) {
       this.res = res;
       this.codec = codec;
       this.mayStream = mayStream;
+      this.cancelOnHangUp = cancelOnHangUp;
     }
 
     @Override
-    public synchronized void send(JsonRpcMessage.Notification notification) {
-      if (!mayStream || done) {
-        return;
+    public void send(JsonRpcMessage.Notification notification) {
+      runAll(sendLocked(notification));
+    }
+
+    private synchronized List<Runnable> sendLocked(JsonRpcMessage.Notification notification) {
+      if (!mayStream || done || broken) {
+        return List.of();
       }
       try {
         if (stream == null) {
@@ -364,12 +383,16 @@ public final class McpEndpoint {
           res.header(HeaderNames.CACHE_CONTROL, "no-cache");
           res.header(HeaderNames.create("X-Accel-Buffering"), "no");
           stream = res.outputStream();
+          if (cancelOnHangUp) {
+            Thread.ofVirtual().name("mcp-reply-keepalive").start(this::keepAliveLoop);
+          }
         }
         writeEvent(stream, codec.encode(notification));
         stream.flush();
-      } catch (IOException | UncheckedIOException e) {
-        broken = true;
+        return List.of();
+      } catch (IOException | RuntimeException e) {
         LOG.log(Level.FINE, "agent stream closed while sending a notification", e);
+        return markBroken();
       }
     }
 
@@ -379,26 +402,88 @@ public final class McpEndpoint {
     }
 
     @Override
-    public synchronized void keepAlive() {
+    public void keepAlive() {
+      runAll(keepAliveLocked());
+    }
+
+    private synchronized List<Runnable> keepAliveLocked() {
       if (stream == null || done || broken) {
-        return;
+        return List.of();
       }
       try {
         stream.write(": keepalive\n\n".getBytes(StandardCharsets.US_ASCII));
         stream.flush();
-      } catch (IOException | UncheckedIOException e) {
-        broken = true;
+        return List.of();
+      } catch (IOException | RuntimeException e) {
+        return markBroken();
+      }
+    }
+
+    @Override
+    public void onHangUp(Runnable action) {
+      boolean runNow;
+      synchronized (this) {
+        if (!cancelOnHangUp || done) {
+          return;
+        }
+        runNow = broken;
+        if (!runNow) {
+          hangUpActions.add(action);
+        }
+      }
+      if (runNow) {
+        action.run();
+      }
+    }
+
+    /** Marks the stream broken and hands back the hang-up actions, to run outside the lock. */
+    private List<Runnable> markBroken() {
+      broken = true;
+      List<Runnable> actions = List.copyOf(hangUpActions);
+      hangUpActions.clear();
+      return actions;
+    }
+
+    private static void runAll(List<Runnable> actions) {
+      for (Runnable a : actions) {
+        try {
+          a.run();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "a hang-up action failed", e);
+        }
+      }
+    }
+
+    /** Writes a comment every {@link #REPLY_KEEPALIVE_MILLIS} until the reply is done or the agent is gone. */
+    private void keepAliveLoop() {
+      try {
+        while (true) {
+          synchronized (this) {
+            if (done || broken) {
+              return;
+            }
+            wait(REPLY_KEEPALIVE_MILLIS); // woken early by finish/abandon
+            if (done || broken) {
+              return;
+            }
+          }
+          keepAlive();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
     synchronized void finish(int status, JsonRpcMessage.Response response) {
       done = true;
+      hangUpActions.clear();
+      notifyAll();
       byte[] bytes = codec.encode(response);
       if (stream != null) {
         try {
           writeEvent(stream, bytes);
           stream.close();
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | RuntimeException e) {
           LOG.log(Level.FINE, "agent stream closed before the response", e);
         }
         return;
@@ -410,8 +495,36 @@ public final class McpEndpoint {
 
     synchronized void finishEmpty(int status) {
       done = true;
+      hangUpActions.clear();
+      notifyAll();
       if (stream == null) {
         res.status(status).send();
+      }
+    }
+
+    /**
+     * Ends the reply without a JSON-RPC response: an open stream is closed, otherwise an empty
+     * event stream (or, for an agent that does not accept one, an empty 202) is sent.
+     */
+    synchronized void abandon() {
+      done = true;
+      hangUpActions.clear();
+      notifyAll();
+      if (stream != null) {
+        try {
+          stream.close();
+        } catch (IOException | RuntimeException e) {
+          LOG.log(Level.FINE, "agent stream already closed", e);
+        }
+        return;
+      }
+      if (mayStream) {
+        res.status(200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        res.send();
+      } else {
+        res.status(202).send();
       }
     }
   }

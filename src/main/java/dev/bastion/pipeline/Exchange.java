@@ -105,5 +105,11 @@ public record Exchange(
 
     /** Keeps an idle stream alive and finds out whether the agent is still there. */
     default void keepAlive() {}
+
+    /**
+     * Runs {@code action} once if the agent hangs up (closes the response stream) before the
+     * exchange finishes, or at once if it already has. Used to cancel the upstream call.
+     */
+    default void onHangUp(Runnable action) {}
   }
 }
