@@ -4,7 +4,7 @@
 #   bench/run.sh --smoke    a few seconds per path: every path answers correct JSON-RPC; no figures
 # Settings (environment): ROUNDS (3), SECS (10, per round at 32 connections), SECS1 (5, at 1
 # connection), WARM (8), SESSIONS (10000), SERVER_CPU (0), LOAD_CPU (1), SKIP_PEERS=1 (Bastion and
-# the mock only). Installs nginx-light and wrk from Debian (needs root) and mcp-proxy from npm
+# the mock only), BUILD=0 (use the jar already built). Installs nginx-light and wrk from Debian (needs root) and mcp-proxy from npm
 # (pinned in bench/package.json) when they are missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,8 +37,10 @@ fi
 [ "$SMOKE" = 1 ] || command -v wrk >/dev/null || { log "wrk is required (apt-get install wrk)"; exit 3; }
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-log "building"
-mvn -B -q package -DskipTests >&2
+if [ "${BUILD:-1}" = 1 ]; then
+  log "building"
+  mvn -B -q package -DskipTests >&2
+fi
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/jmh.classpath >&2
 CP="$here/target/test-classes:$here/target/classes:$(cat target/jmh.classpath)"
 JAVA_LIGHT=(-XX:+UseSerialGC -Xmx256m -Dsun.net.httpserver.nodelay=true)
@@ -51,6 +53,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 await_line() { # file pattern seconds
   local i
@@ -161,7 +164,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
       line=$(wrk_run "$c" "$conns" "$secs")
       after=$(cpu_ticks "${PID[$c]}")
       reqs=$(field "$line" requests)
-      cpu=$(awk -v d=$((after - before)) -v n="$reqs" -v t="$tck" 'BEGIN { printf "%.0f", n > 0 ? d * 1e6 / t / n : 0 }')
+      cpu=$(awk -v d=$((after - before)) -v n="$reqs" -v t="$tck" 'BEGIN { printf "%.0f", (n > 0 ? d * 1e6 / t / n : 0) }')
       echo -e "$r\t$c\t$conns\t$(field "$line" rps)\t$(field "$line" p50_us)\t$(field "$line" p99_us)\t$reqs\t$(field "$line" errors)\t$cpu" >>"$raw"
     done
   done
