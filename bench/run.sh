@@ -4,8 +4,8 @@
 #   bench/run.sh --smoke    a few seconds per path: every path answers correct JSON-RPC; no figures
 # Settings (environment): ROUNDS (3), SECS (10, per round at 32 connections), SECS1 (5, at 1
 # connection), WARM (8), SESSIONS (10000), SERVER_CPU (0), LOAD_CPU (1), SKIP_PEERS=1 (Bastion and
-# the mock only), BUILD=0 (use the jar already built). Installs nginx-light and wrk from Debian (needs root) and mcp-proxy from npm
-# (pinned in bench/package.json) when they are missing.
+# the mock only), BUILD=0 (use the jar already built). Installs nginx-light and wrk from Debian
+# (needs root) and mcp-proxy from npm (pinned in bench/package.json) when they are missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -182,6 +182,7 @@ PIDS=()
 
 log "start-up to ready: ./bastion demo (first run trains the AppCDS archive)"
 startups=()
+rm -f target/bastion.jsa # run 0 writes a fresh archive when it exits
 for i in 0 1 2 3; do
   rm -rf "$out/run/demo"
   t0=$(date +%s%N)
