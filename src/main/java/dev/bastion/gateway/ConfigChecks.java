@@ -8,11 +8,13 @@ import dev.bastion.config.PolicyConfig;
 import dev.bastion.federation.Catalog;
 import dev.bastion.policy.CompiledPolicy;
 import dev.bastion.policy.PolicyCompiler;
+import dev.bastion.policy.PolicyCompilation;
 import dev.bastion.policy.PolicyError;
 import dev.bastion.policy.PolicyErrors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The checks that need more than the YAML binder: the policy compiles (every CEL error, located)
@@ -37,7 +39,7 @@ public final class ConfigChecks {
         errors.add(new ConfigError("upstreams." + name, 0, 0, "an upstream name must not contain '" + Catalog.SEPARATOR + "': it separates the server from the tool name"));
       }
     }
-    if (PolicyCompiler.compile(config.policy()) instanceof PolicyErrors policyErrors) {
+    if (compilePolicy(config.policy()) instanceof PolicyErrors policyErrors) {
       for (PolicyError e : policyErrors.errors()) {
         errors.add(toConfigError(config.policy(), e));
       }
@@ -46,7 +48,7 @@ public final class ConfigChecks {
   }
 
   static CompiledPolicy compile(BastionConfig config) {
-    return switch (PolicyCompiler.compile(config.policy())) {
+    return switch (compilePolicy(config.policy())) {
       case CompiledPolicy p -> p;
       case PolicyErrors e -> throw new IllegalArgumentException("the policy does not compile:\n" + e.describe());
     };
@@ -66,4 +68,23 @@ public final class ConfigChecks {
   }
 
   private ConfigChecks() {}
+
+  /**
+   * The last policy compiled, so that checking a file and then building its resources (start-up,
+   * every reload) compiles the policy once, not twice: compiling 1,000 CEL rules takes seconds on a
+   * busy machine. Policies are values (records), so an equal policy is the same policy.
+   */
+  private record Compiled(PolicyConfig policy, PolicyCompilation result) {}
+
+  private static final AtomicReference<Compiled> LAST = new AtomicReference<>();
+
+  static PolicyCompilation compilePolicy(PolicyConfig policy) {
+    Compiled last = LAST.get();
+    if (last != null && last.policy().equals(policy)) {
+      return last.result();
+    }
+    PolicyCompilation result = PolicyCompiler.compile(policy);
+    LAST.set(new Compiled(policy, result));
+    return result;
+  }
 }

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Load benchmark: Bastion against the mock upstream direct, nginx and mcp-proxy (docs/benchmarks.md).
+#   bench/run.sh            full run (about 6 minutes): table in target/bench/results.md
+#   bench/run.sh --smoke    a few seconds per path: every path answers correct JSON-RPC; no figures
+# Settings (environment): ROUNDS (3), SECS (10, per round at 32 connections), SECS1 (5, at 1
+# connection), WARM (8), SESSIONS (10000), SERVER_CPU (0), LOAD_CPU (1), SKIP_PEERS=1 (Bastion and
+# the mock only), BUILD=0 (use the jar already built). Installs nginx-light and wrk from Debian
+# (needs root) and mcp-proxy from npm (pinned in bench/package.json) when they are missing.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH"
+
+SMOKE=0
+[ "${1:-}" = "--smoke" ] && SMOKE=1
+ROUNDS="${ROUNDS:-3}" SECS="${SECS:-10}" SECS1="${SECS1:-5}" WARM="${WARM:-8}" SESSIONS="${SESSIONS:-10000}"
+SERVER_CPU="${SERVER_CPU:-0}" LOAD_CPU="${LOAD_CPU:-1}" SKIP_PEERS="${SKIP_PEERS:-0}"
+out="$here/target/bench"
+rm -rf "$out/run" && mkdir -p "$out/run"
+log() { echo "bench: $*" >&2; }
+
+# ------------------------------------------------------------------ set-up
+if [ "$SKIP_PEERS" != 1 ]; then
+  need=()
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  [ "$SMOKE" = 1 ] || command -v wrk >/dev/null || need+=(wrk)
+  if [ "${#need[@]}" -gt 0 ]; then
+    log "installing ${need[*]} from Debian"
+    apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >&2
+  fi
+  if [ ! -x bench/node_modules/.bin/mcp-proxy ]; then
+    log "installing mcp-proxy from npm (pinned)"
+    (cd bench && npm ci --no-audit --no-fund >&2)
+  fi
+fi
+[ "$SMOKE" = 1 ] || command -v wrk >/dev/null || { log "wrk is required (apt-get install wrk)"; exit 3; }
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+if [ "${BUILD:-1}" = 1 ]; then
+  log "building"
+  mvn -B -q package -DskipTests >&2
+fi
+mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/jmh.classpath >&2
+CP="$here/target/test-classes:$here/target/classes:$(cat target/jmh.classpath)"
+JAVA_LIGHT=(-XX:+UseSerialGC -Xmx256m -Dsun.net.httpserver.nodelay=true)
+
+# ports: mock 18101, nginx 18102, mcp-proxy 18103, bastion-min 18104, bastion-full 18105
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+await_line() { # file pattern seconds
+  local i
+  for ((i = 0; i < $3 * 20; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  log "timed out waiting for '$2' in $1"; tail -20 "$1" >&2; return 1
+}
+await_port() { # port seconds
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  log "timed out waiting for port $1"; return 1
+}
+client() { taskset -c "$LOAD_CPU" java -XX:TieredStopAtLevel=1 -cp "$CP" dev.bastion.bench.BenchClient "$@"; }
+
+declare -A URL TOOL KEY PID LABEL
+CONFIGS=()
+add() { CONFIGS+=("$1"); LABEL[$1]="$2"; URL[$1]="$3"; TOOL[$1]="$4"; KEY[$1]="$5"; PID[$1]="$6"; }
+
+log "starting the mock upstream"
+taskset -c "$SERVER_CPU" java "${JAVA_LIGHT[@]}" -cp "$CP" dev.bastion.bench.MockUpstream http 127.0.0.1 18101 >"$out/run/mock.log" 2>&1 &
+PIDS+=($!); mock_pid=$!
+await_line "$out/run/mock.log" "ready on" 60
+add mock "mock direct (floor)" http://127.0.0.1:18101/mcp echo "" "$mock_pid"
+
+if [ "$SKIP_PEERS" != 1 ]; then
+  log "starting nginx"
+  mkdir -p "$out/run/nginx/logs"
+  sed "s#@PREFIX@#$out/run/nginx#g" bench/nginx.conf >"$out/run/nginx/nginx.conf"
+  taskset -c "$SERVER_CPU" "$NGINX" -p "$out/run/nginx" -c "$out/run/nginx/nginx.conf" >"$out/run/nginx.log" 2>&1 &
+  PIDS+=($!); nginx_pid=$!
+  await_port 18102 30
+  add nginx "nginx reverse proxy" http://127.0.0.1:18102/mcp echo "" "$nginx_pid"
+
+  log "starting mcp-proxy over the stdio mock"
+  taskset -c "$SERVER_CPU" node bench/node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs --host 127.0.0.1 --port 18103 --server stream \
+    --no-eventStore -- java "${JAVA_LIGHT[@]}" -cp "$CP" dev.bastion.bench.MockUpstream stdio >"$out/run/mcp-proxy.log" 2>&1 &
+  PIDS+=($!); proxy_pid=$!
+  await_port 18103 60
+  add proxy "mcp-proxy (npm) + stdio mock" http://127.0.0.1:18103/mcp echo "" "$proxy_pid"
+fi
+
+start_bastion() { # name config port
+  local data="$out/run/data-$1"
+  BENCH_LISTEN="127.0.0.1:$3" BENCH_ADMIN="127.0.0.1:$(($3 + 100))" BENCH_DATA="$data" BENCH_MOCK_URL=http://127.0.0.1:18101/mcp \
+    taskset -c "$SERVER_CPU" ./bastion serve --config "$2" >"$out/run/$1.log" 2>"$out/run/$1.err" &
+  PIDS+=($!); PID[$1]=$!
+  await_line "$out/run/$1.log" "mcp endpoint" 120
+}
+log "starting Bastion (min, full)"
+start_bastion bastion-min bench/configs/min.yaml 18104
+add bastion-min "Bastion, no protections" http://127.0.0.1:18104/mcp mock__echo "" "${PID[bastion-min]}"
+start_bastion bastion-full bench/configs/full.yaml 18105
+add bastion-full "Bastion, full pipeline" http://127.0.0.1:18105/mcp mock__echo bench-key "${PID[bastion-full]}"
+
+# ------------------------------------------------------------------ correctness of every path
+for c in "${CONFIGS[@]}"; do
+  flags=()
+  case "$c" in mock | bastion-*) flags=(--stateless) ;; esac
+  client check "${URL[$c]}" "${TOOL[$c]}" "${KEY[$c]}" "${flags[@]}" >&2
+done
+if [ "$SMOKE" = 1 ]; then
+  log "smoke: every path answered correctly (${CONFIGS[*]})"
+  exit 0
+fi
+
+# ------------------------------------------------------------------ load
+cpu_ticks() { # pid and its children (nginx workers), utime+stime
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    [ "$c" = proxy ] && [ "$p" != "$1" ] && continue # mcp-proxy: the node process only, not its stdio server
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+hwm_kb() {
+  local max=0 p v
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    [ "$c" = proxy ] && [ "$p" != "$1" ] && continue
+    v=$(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    [ "$v" -gt "$max" ] && max=$v
+  done
+  echo "$max"
+}
+declare -A SID
+for c in "${CONFIGS[@]}"; do SID[$c]="$(client session "${URL[$c]}" "${KEY[$c]}")"; done
+wrk_run() { # config connections seconds -> "BENCH ..." line
+  BENCH_TOOL="${TOOL[$1]}" BENCH_SESSION="${SID[$1]}" BENCH_KEY="${KEY[$1]}" \
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$2" -d"$3"s --timeout 10s -s bench/wrk/mcp.lua "${URL[$1]}" | grep '^BENCH'
+}
+field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+
+log "warm-up (${WARM}s each)"
+for c in "${CONFIGS[@]}"; do wrk_run "$c" 32 "$WARM" >/dev/null; done
+raw="$out/run/raw.tsv"
+echo -e "round\tconfig\tconns\trps\tp50_us\tp99_us\trequests\terrors\tcpu_us_per_req" >"$raw"
+tck=$(getconf CLK_TCK)
+for ((r = 1; r <= ROUNDS; r++)); do
+  log "round $r of $ROUNDS"
+  for c in "${CONFIGS[@]}"; do
+    for conns in 32 1; do
+      secs=$SECS; [ "$conns" = 1 ] && secs=$SECS1
+      before=$(cpu_ticks "${PID[$c]}")
+      line=$(wrk_run "$c" "$conns" "$secs")
+      after=$(cpu_ticks "${PID[$c]}")
+      reqs=$(field "$line" requests)
+      cpu=$(awk -v d=$((after - before)) -v n="$reqs" -v t="$tck" 'BEGIN { printf "%.0f", (n > 0 ? d * 1e6 / t / n : 0) }')
+      echo -e "$r\t$c\t$conns\t$(field "$line" rps)\t$(field "$line" p50_us)\t$(field "$line" p99_us)\t$reqs\t$(field "$line" errors)\t$cpu" >>"$raw"
+    done
+  done
+done
+declare -A HWM
+for c in "${CONFIGS[@]}"; do HWM[$c]=$(hwm_kb "${PID[$c]}"); done
+
+# ------------------------------------------------------------------ sessions and start-up
+log "opening $SESSIONS legacy sessions on Bastion (full)"
+client sessions "${URL[bastion-full]}" bench-key "$SESSIONS" >&2
+rss_sessions=$(awk '/VmRSS/ {print $2}' "/proc/${PID[bastion-full]}/status")
+hwm_sessions=$(awk '/VmHWM/ {print $2}' "/proc/${PID[bastion-full]}/status")
+cleanup
+PIDS=()
+
+log "start-up to ready: ./bastion demo (first run trains the AppCDS archive)"
+startups=()
+rm -f target/bastion.jsa # run 0 writes a fresh archive when it exits
+for i in 0 1 2 3; do
+  rm -rf "$out/run/demo"
+  t0=$(date +%s%N)
+  taskset -c "$SERVER_CPU" ./bastion demo --dir "$out/run/demo" --port 18120 --admin-port 18121 >"$out/run/demo-$i.log" 2>&1 &
+  dpid=$!; PIDS=("$dpid")
+  await_line "$out/run/demo-$i.log" "Bastion demo is running" 120
+  t1=$(date +%s%N)
+  kill "$dpid"; wait "$dpid" 2>/dev/null || true
+  [ "$i" -gt 0 ] && startups+=($(((t1 - t0) / 1000000)))
+done
+PIDS=()
+
+# ------------------------------------------------------------------ table
+python3 - "$raw" "$out/results.md" "$rss_sessions" "$hwm_sessions" "${startups[*]}" \
+  "$(for c in "${CONFIGS[@]}"; do printf '%s=%s=%s;' "$c" "${HWM[$c]}" "${LABEL[$c]}"; done)" <<'EOF'
+import csv, statistics, sys
+raw, dest, rss_s, hwm_s, startups, meta = sys.argv[1:7]
+rows = list(csv.DictReader(open(raw), delimiter="\t"))
+info = [m.split("=", 2) for m in meta.split(";") if m]
+def med(c, conns, key):
+    v = [float(r[key]) for r in rows if r["config"] == c and r["conns"] == conns and r[key]]
+    return statistics.median(v) if v else float("nan")
+out = ["| configuration | req/s (32 conn) | p50 ms (32) | p99 ms (32) | p50 ms (1 conn) | CPU µs/req (32) | peak RSS MB | errors |",
+       "|---|---:|---:|---:|---:|---:|---:|---:|"]
+fig = {}
+for c, hwm, label in info:
+    errs = sum(int(r["errors"] or 0) for r in rows if r["config"] == c)
+    fig[c] = dict(rps=med(c, "32", "rps"), p50=med(c, "32", "p50_us"), p99=med(c, "32", "p99_us"), p1=med(c, "1", "p50_us"), cpu=med(c, "32", "cpu_us_per_req"))
+    f = fig[c]
+    out.append(f"| {label} | {f['rps']:.0f} | {f['p50']/1000:.2f} | {f['p99']/1000:.2f} | {f['p1']/1000:.3f} | {f['cpu']:.0f} | {int(hwm)/1024:.0f} | {errs} |")
+out.append("")
+out.append(f"Medians of {len(set(r['round'] for r in rows))} interleaved rounds.")
+full = fig.get("bastion-full"); nginx = fig.get("nginx"); proxy = fig.get("proxy"); mock = fig.get("mock")
+out.append("")
+out.append("| target | measured | met |")
+out.append("|---|---|---|")
+if full and nginx:
+    r = full["rps"] / nginx["rps"]; out.append(f"| Bastion full ≥ 60% of nginx req/s | {r*100:.0f}% | {'yes' if r >= 0.6 else 'no'} |")
+if full and proxy:
+    r = full["rps"] / proxy["rps"]; out.append(f"| Bastion full ≥ 5× mcp-proxy req/s | {r:.1f}× | {'yes' if r >= 5 else 'no'} |")
+if full and mock:
+    d = (full["p1"] - mock["p1"]) / 1000; out.append(f"| added p50 at 1 connection ≤ 0.2 ms | {d:.3f} ms | {'yes' if d <= 0.2 else 'no'} |")
+rss = int(rss_s) / 1024
+out.append(f"| RSS ≤ 300 MB with 10,000 legacy sessions | {rss:.0f} MB (peak {int(hwm_s)/1024:.0f} MB) | {'yes' if rss <= 300 else 'no'} |")
+st = [int(s) for s in startups.split()]
+if st:
+    m = statistics.median(st) / 1000; out.append(f"| start-up to ready ≤ 1.5 s (demo) | {m:.2f} s (runs: {', '.join(f'{s/1000:.2f}' for s in st)}) | {'yes' if m <= 1.5 else 'no'} |")
+text = "\n".join(out) + "\n"
+open(dest, "w").write(text)
+print(text)
+EOF
+log "raw figures: $raw; table: $out/results.md"
