@@ -8,6 +8,7 @@ import dev.bastion.federation.Catalog;
 import dev.bastion.federation.ChangeFeed;
 import dev.bastion.federation.DispatchStage;
 import dev.bastion.federation.RouteStage;
+import dev.bastion.integrity.Integrity;
 import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcLimits;
 import dev.bastion.jsonrpc.JsonRpcMessage;
@@ -62,7 +63,7 @@ public final class Gateway implements AutoCloseable {
   private WebServer adminServer;
 
   /** Everything derived from one configuration. */
-  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources) {}
+  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources, Integrity integrity) {}
 
   private Gateway(BastionConfig config) {
     this.sessions = new SessionRegistry(config.limits().maxSessions(), config.limits().sessionIdleTimeout());
@@ -86,6 +87,7 @@ public final class Gateway implements AutoCloseable {
               .start();
       g.adminServer = AdminServer.start(config.admin().host(), config.admin().port(), new AdminServer(g::readiness));
       g.housekeeping.scheduleWithFixedDelay(g.sessions::expireIdle, 1, 1, TimeUnit.MINUTES);
+      g.housekeeping.scheduleWithFixedDelay(g::recheckPins, 1, 1, TimeUnit.SECONDS);
       return g;
     } catch (RuntimeException | IOException e) {
       g.close();
@@ -132,7 +134,10 @@ public final class Gateway implements AutoCloseable {
         new JsonRpcCodec(
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
     Live previous = live.get();
-    Catalog catalog = previous == null ? new Catalog(List.copyOf(config.upstreams().keySet())) : previous.catalog().withServers(List.copyOf(config.upstreams().keySet()));
+    // Tool-definition integrity: the catalog withholds tools whose definitions are not trusted.
+    Integrity integrity = new Integrity(config.integrity(), config.dataDir());
+    List<String> order = List.copyOf(config.upstreams().keySet());
+    Catalog catalog = previous == null ? new Catalog(order, integrity) : previous.catalog().withServers(order, integrity);
 
     // Upstreams: keep unchanged ones, stop removed or changed ones, start new ones (in parallel).
     UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification);
@@ -152,7 +157,7 @@ public final class Gateway implements AutoCloseable {
       }
     }
     Resources resources = Resources.build(config, sessions, previous == null ? null : previous.resources());
-    Live next = new Live(config, catalog, runtime(config, codec, catalog, resources), resources);
+    Live next = new Live(config, catalog, runtime(config, codec, catalog, resources), resources, integrity);
     live.set(next);
     if (previous != null && previous.resources() != next.resources()) {
       previous.resources().closeReplaced(next.resources());
@@ -217,13 +222,7 @@ public final class Gateway implements AutoCloseable {
         Live l = live.get();
         if (u != null && l != null) {
           l.catalog().refresh(server, u, l.config().limits().callTimeout());
-          for (String kind : List.of("tools", "prompts", "resources")) {
-            JsonRpcMessage.Notification n = new JsonRpcMessage.Notification("notifications/" + kind + "/list_changed", JsonRpcCodec.nodes().objectNode());
-            for (Session s : sessions.all()) {
-              s.push(n);
-            }
-            changes.publish(kind);
-          }
+          listsChanged(List.of("tools", "prompts", "resources"));
         }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "refreshing the catalog of " + server + " failed", e);
@@ -231,6 +230,31 @@ public final class Gateway implements AutoCloseable {
         refreshing.remove(server);
       }
     });
+  }
+
+  private void listsChanged(List<String> kinds) {
+    for (String kind : kinds) {
+      JsonRpcMessage.Notification n = new JsonRpcMessage.Notification("notifications/" + kind + "/list_changed", JsonRpcCodec.nodes().objectNode());
+      for (Session s : sessions.all()) {
+        s.push(n);
+      }
+      changes.publish(kind);
+    }
+  }
+
+  /**
+   * Picks up approvals ({@code bastion tools approve} rewrites the pins file): when the file changed,
+   * the catalog is judged again, and agents are told if the set of quarantined tools changed.
+   */
+  private void recheckPins() {
+    try {
+      Live l = live.get();
+      if (l != null && l.integrity().pinsChanged() && l.catalog().rescreen()) {
+        listsChanged(List.of("tools"));
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "re-reading the tool pins failed", e);
+    }
   }
 
   List<Readiness> readiness() {
