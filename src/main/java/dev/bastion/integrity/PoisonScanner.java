@@ -143,7 +143,8 @@ final class PoisonScanner {
     }
     if (node.isObject()) {
       for (Map.Entry<String, JsonNode> e : node.properties()) {
-        String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+        String key = Excerpts.clip(e.getKey());
+        String p = path.isEmpty() ? key : path + "." + key;
         text(e.getKey(), p + " (key)", server, n, out);
         walk(e.getValue(), p, server, n, out, depth + 1);
       }
@@ -244,7 +245,7 @@ final class PoisonScanner {
       }
       Set<String> offering = n.toolServers().getOrDefault(key, Set.of());
       if (!offering.isEmpty() && !offering.contains(server)) {
-        out.add(new Finding(Finding.Kind.TOOL_MENTION, where, "names " + e.getPayload() + ", a tool of " + String.join(", ", offering)));
+        out.add(new Finding(Finding.Kind.TOOL_MENTION, where, "names " + Excerpts.clip(e.getPayload()) + ", a tool of " + String.join(", ", offering)));
         mentionsOther = true;
         break;
       }
