@@ -12,7 +12,7 @@ final class Excerpts {
     for (int i = 0; i < s.length() && count < MAX; count++) {
       int cp = s.codePointAt(i);
       i += Character.charCount(cp);
-      if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || Folding.invisible(cp) || Folding.tag(cp) || cp == '"' || cp == '\\') {
+      if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || Folding.invisible(cp) || Folding.tag(cp)) {
         out.append("\\u{").append(Integer.toHexString(cp)).append('}');
       } else {
         out.appendCodePoint(cp);

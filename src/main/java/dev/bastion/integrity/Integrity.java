@@ -23,6 +23,7 @@ public final class Integrity implements ToolScreen {
   private final PinStore store;
   private final Judge judge;
   private volatile byte[] seen = new byte[0];
+  private volatile Map<String, String> reported = Map.of(); // what was last logged, so each change is logged once
 
   public Integrity(IntegrityConfig config, Path dataDir) {
     this(config, dataDir, Clock.systemUTC());
@@ -56,15 +57,20 @@ public final class Integrity implements ToolScreen {
     });
     seen = store.fingerprint();
     Map<String, String> out = new HashMap<>();
+    Map<String, String> flagged = new HashMap<>();
     for (Judge.Verdict v : result[0].verdicts()) {
       if (v.state() == Judge.State.QUARANTINED) {
-        LOG.warning("tool " + v.exposedName() + " " + (config.onChange() == IntegrityConfig.OnChange.QUARANTINE ? "quarantined" : "flagged (on_change: warn)")
-            + ": " + v.reasonText() + (v.findings().isEmpty() ? "" : " — " + Excerpts.clip(v.findings().getFirst().toString())));
+        flagged.put(v.exposedName(), v.reasonText() + " " + v.hash());
+        if (!(v.reasonText() + " " + v.hash()).equals(reported.get(v.exposedName()))) {
+          LOG.warning("tool " + v.exposedName() + " " + (config.onChange() == IntegrityConfig.OnChange.QUARANTINE ? "quarantined" : "flagged (on_change: warn)")
+              + ": " + v.reasonText() + (v.findings().isEmpty() ? "" : " — " + v.findings().getFirst()));
+        }
         if (config.onChange() == IntegrityConfig.OnChange.QUARANTINE) {
           out.put(v.exposedName(), v.reasonText());
         }
       }
     }
+    reported = Map.copyOf(flagged);
     return out;
   }
 
