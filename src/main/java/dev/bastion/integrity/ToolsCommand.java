@@ -4,7 +4,7 @@ import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigError;
 import dev.bastion.config.ConfigResult;
 import dev.bastion.config.IntegrityConfig;
-import dev.bastion.gateway.ConfigChecks;
+import dev.bastion.config.ConfigLoader;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -52,7 +52,7 @@ public final class ToolsCommand implements Callable<Integer> {
 
     /** The configuration, or empty after printing why it cannot be used. */
     Optional<BastionConfig> load(PrintWriter err) {
-      return switch (ConfigChecks.load(file)) {
+      return switch (ConfigLoader.load(file)) {
         case ConfigResult.Ok ok -> Optional.of(ok.config());
         case ConfigResult.Invalid bad -> {
           err.println("bastion: " + file + " is invalid:");
