@@ -135,7 +135,7 @@ public final class Gateway implements AutoCloseable {
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
     Live previous = live.get();
     // Tool-definition integrity: the catalog withholds tools whose definitions are not trusted.
-    Integrity integrity = new Integrity(config.integrity(), config.dataDir());
+    Integrity integrity = new Integrity(config);
     List<String> order = List.copyOf(config.upstreams().keySet());
     Catalog catalog = previous == null ? new Catalog(order, integrity) : previous.catalog().withServers(order, integrity);
 

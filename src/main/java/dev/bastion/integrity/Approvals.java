@@ -13,7 +13,12 @@ final class Approvals {
       String before = pinned.map(p -> Definitions.pretty(p.definition())).orElse("");
       String after = Definitions.pretty(pending.definition());
       String oldLabel = pinned.map(p -> "pinned " + Definitions.shortHash(p.hash()) + " (" + p.source().wire() + ")").orElse("(not pinned)");
-      return LineDiff.unified(before, after, oldLabel, "pending " + Definitions.shortHash(pending.hash()) + " (" + String.join(", ", pending.reasons()) + ")");
+      String origin =
+          pinned.isPresent() && pinned.get().origin() != null && !pinned.get().origin().equals(pending.origin())
+              ? "the server's command or URL changed since the pin (origin " + Definitions.shortHash(pinned.get().origin()) + " -> "
+                  + Definitions.shortHash(String.valueOf(pending.origin())) + ")\n"
+              : "";
+      return origin + LineDiff.unified(before, after, oldLabel, "pending " + Definitions.shortHash(pending.hash()) + " (" + String.join(", ", pending.reasons()) + ")");
     }
   }
 
@@ -40,7 +45,7 @@ final class Approvals {
         return pins;
       }
       done[0] = true;
-      PinFile.Pin pin = new PinFile.Pin(e.pending().hash(), PinFile.Source.APPROVED, clock.instant().toString(), e.pending().definition());
+      PinFile.Pin pin = new PinFile.Pin(e.pending().hash(), PinFile.Source.APPROVED, clock.instant().toString(), e.pending().definition(), e.pending().origin());
       return pins.with(server, tool, new PinFile.Entry(pin, null));
     });
     return done[0];

@@ -1,5 +1,6 @@
 package dev.bastion.integrity;
 
+import dev.bastion.config.BastionConfig;
 import dev.bastion.config.IntegrityConfig;
 import dev.bastion.federation.Catalog;
 import dev.bastion.federation.ToolScreen;
@@ -22,15 +23,17 @@ public final class Integrity implements ToolScreen {
   private final IntegrityConfig config;
   private final PinStore store;
   private final Judge judge;
+  private final Map<String, String> origins;
   private volatile byte[] seen = new byte[0];
   private volatile Map<String, String> reported = Map.of(); // what was last logged, so each change is logged once
 
-  public Integrity(IntegrityConfig config, Path dataDir) {
-    this(config, dataDir, Clock.systemUTC());
+  public Integrity(BastionConfig config) {
+    this(config.integrity(), config.dataDir(), Origins.of(config.upstreams()), Clock.systemUTC());
   }
 
-  Integrity(IntegrityConfig config, Path dataDir, Clock clock) {
+  Integrity(IntegrityConfig config, Path dataDir, Map<String, String> origins, Clock clock) {
     this.config = config;
+    this.origins = Map.copyOf(origins);
     this.store = PinStore.inDataDir(dataDir);
     this.judge = new Judge(config, manifest(config), clock);
   }
@@ -52,7 +55,7 @@ public final class Integrity implements ToolScreen {
   public Map<String, String> withheld(List<Catalog.ServerPart> parts) {
     Judge.Result[] result = new Judge.Result[1];
     store.update(pins -> {
-      result[0] = judge.judge(parts, pins);
+      result[0] = judge.judge(parts, pins, origins);
       return result[0].pins();
     });
     seen = store.fingerprint();

@@ -29,6 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class Judge {
   static final String CHANGED = "changed";
   static final String NOT_IN_MANIFEST = "not_in_manifest";
+  static final String SERVER_CHANGED = "server_changed";
 
   private final IntegrityConfig config;
   private final PinFile manifest;
@@ -59,6 +60,14 @@ final class Judge {
   record Result(List<Verdict> verdicts, PinFile pins) {}
 
   Result judge(List<Catalog.ServerPart> parts, PinFile pins) {
+    return judge(parts, pins, Map.of());
+  }
+
+  /**
+   * @param origins per server, a digest of its launch command or URL ({@link Origins}); a pinned
+   *     tool whose server now runs something else is quarantined as {@code server_changed} (SH-02)
+   */
+  Result judge(List<Catalog.ServerPart> parts, PinFile pins, Map<String, String> origins) {
     Map<String, Set<String>> toolsByServer = new LinkedHashMap<>();
     for (Catalog.ServerPart p : parts) {
       Set<String> names = new LinkedHashSet<>();
@@ -73,6 +82,7 @@ final class Judge {
     for (int i = 0; i < parts.size(); i++) {
       Catalog.ServerPart part = parts.get(i);
       List<Finding> serverFindings = serverNameFindings(part.server(), order.subList(0, i));
+      String origin = origins.get(part.server());
       for (ObjectNode definition : part.tools()) {
         String tool = definition.path("name").asString("");
         List<Finding> findings = new ArrayList<>(serverFindings);
@@ -83,23 +93,30 @@ final class Judge {
         PinFile.Pin pin = effectivePin(part.server(), tool, entry);
         List<String> reasons = new ArrayList<>();
         PinFile.Pin newPin = pin;
+        boolean moved = pin != null && pin.origin() != null && origin != null && !pin.origin().equals(origin);
         if (pin != null && pin.hash().equals(hash)) {
+          if (moved) {
+            reasons.add(SERVER_CHANGED);
+          }
           if (pin.source() == PinFile.Source.TOFU) {
             reasons.addAll(kinds(findings));
           }
         } else if (pin != null) {
           reasons.add(CHANGED);
+          if (moved) {
+            reasons.add(SERVER_CHANGED);
+          }
           reasons.addAll(kinds(findings));
         } else if (config.mode() == IntegrityConfig.Mode.MANIFEST) {
           reasons.add(NOT_IN_MANIFEST);
           reasons.addAll(kinds(findings));
         } else if (findings.isEmpty()) {
-          newPin = new PinFile.Pin(hash, PinFile.Source.TOFU, now, Definitions.canonical(definition));
+          newPin = new PinFile.Pin(hash, PinFile.Source.TOFU, now, Definitions.canonical(definition), origin);
         } else {
           reasons.addAll(kinds(findings));
         }
         State state = reasons.isEmpty() ? State.TRUSTED : State.QUARANTINED;
-        next = record(next, part.server(), tool, entry, newPin, state, hash, reasons, definition, now);
+        next = record(next, part.server(), tool, entry, newPin, state, hash, reasons, definition, now, origin);
         verdicts.add(new Verdict(part.server(), tool, hash, state, List.copyOf(reasons), List.copyOf(findings), newPin));
       }
     }
@@ -121,11 +138,11 @@ final class Judge {
       return null;
     }
     PinFile.Pin p = m.pinned();
-    return new PinFile.Pin(p.hash(), PinFile.Source.MANIFEST, p.at(), p.definition());
+    return new PinFile.Pin(p.hash(), PinFile.Source.MANIFEST, p.at(), p.definition(), null);
   }
 
   private static PinFile record(
-      PinFile pins, String server, String tool, PinFile.Entry entry, PinFile.Pin newPin, State state, String hash, List<String> reasons, ObjectNode definition, String now) {
+      PinFile pins, String server, String tool, PinFile.Entry entry, PinFile.Pin newPin, State state, String hash, List<String> reasons, ObjectNode definition, String now, String origin) {
     PinFile.Pin storedPin = entry == null ? null : entry.pinned();
     if (newPin != null && newPin.source() == PinFile.Source.TOFU && storedPin == null) {
       storedPin = newPin; // first sight: pin it
@@ -133,8 +150,8 @@ final class Judge {
     PinFile.Pending pending = entry == null ? null : entry.pending();
     if (state == State.TRUSTED) {
       pending = null;
-    } else if (pending == null || !pending.hash().equals(hash) || !pending.reasons().equals(reasons)) {
-      pending = new PinFile.Pending(hash, reasons, now, Definitions.canonical(definition));
+    } else if (pending == null || !pending.hash().equals(hash) || !pending.reasons().equals(reasons) || !java.util.Objects.equals(pending.origin(), origin)) {
+      pending = new PinFile.Pending(hash, reasons, now, Definitions.canonical(definition), origin);
     }
     PinFile.Entry updated = new PinFile.Entry(storedPin, pending);
     return updated.equals(entry) || (entry == null && storedPin == null && pending == null) ? pins : pins.with(server, tool, updated);

@@ -29,7 +29,11 @@ record PinFile(Map<String, Map<String, Entry>> tools) {
     }
   }
 
-  record Pin(String hash, Source source, String at, ObjectNode definition) {
+  /**
+   * @param origin digest of the server's launch command or URL when the pin was taken (null in
+   *     manifests and older files: not checked), so a server name reused for another program is noticed
+   */
+  record Pin(String hash, Source source, String at, ObjectNode definition, String origin) {
     Pin {
       Objects.requireNonNull(hash, "hash");
       Objects.requireNonNull(source, "source");
@@ -37,7 +41,7 @@ record PinFile(Map<String, Map<String, Entry>> tools) {
     }
   }
 
-  record Pending(String hash, List<String> reasons, String at, ObjectNode definition) {
+  record Pending(String hash, List<String> reasons, String at, ObjectNode definition, String origin) {
     Pending {
       Objects.requireNonNull(hash, "hash");
       reasons = List.copyOf(reasons);
@@ -88,6 +92,9 @@ record PinFile(Map<String, Map<String, Entry>> tools) {
           p.put("hash", e.pinned().hash());
           p.put("source", e.pinned().source().wire());
           p.put("at", e.pinned().at());
+          if (e.pinned().origin() != null) {
+            p.put("origin", e.pinned().origin());
+          }
           p.set("definition", e.pinned().definition());
         }
         if (e.pending() != null) {
@@ -95,6 +102,9 @@ record PinFile(Map<String, Map<String, Entry>> tools) {
           p.put("hash", e.pending().hash());
           e.pending().reasons().forEach(p.putArray("reasons")::add);
           p.put("at", e.pending().at());
+          if (e.pending().origin() != null) {
+            p.put("origin", e.pending().origin());
+          }
           p.set("definition", e.pending().definition());
         }
       });
@@ -126,7 +136,7 @@ record PinFile(Map<String, Map<String, Entry>> tools) {
         Pin pin = null;
         if (e.has("pinned")) {
           JsonNode p = e.get("pinned");
-          pin = new Pin(text(p, "hash", where), source(p.path("source").asString("manifest"), where), p.path("at").asString(""), object(p, where));
+          pin = new Pin(text(p, "hash", where), source(p.path("source").asString("manifest"), where), p.path("at").asString(""), object(p, where), origin(p));
           if (!pin.hash().equals(Definitions.hash(pin.definition()))) {
             throw new IllegalArgumentException(where + ".pinned: hash does not match the definition (the file was edited by hand?)");
           }
@@ -136,7 +146,7 @@ record PinFile(Map<String, Map<String, Entry>> tools) {
           JsonNode p = e.get("pending");
           List<String> reasons = new java.util.ArrayList<>();
           p.path("reasons").values().forEach(r -> reasons.add(r.asString("")));
-          pending = new Pending(text(p, "hash", where), reasons, p.path("at").asString(""), object(p, where));
+          pending = new Pending(text(p, "hash", where), reasons, p.path("at").asString(""), object(p, where), origin(p));
         }
         byTool.put(t.getKey(), new Entry(pin, pending));
       }
@@ -151,6 +161,11 @@ record PinFile(Map<String, Map<String, Entry>> tools) {
       throw new IllegalArgumentException(where + ": missing " + field);
     }
     return v.asString();
+  }
+
+  private static String origin(JsonNode n) {
+    JsonNode o = n.get("origin");
+    return o != null && o.isString() ? o.asString() : null;
   }
 
   private static ObjectNode object(JsonNode n, String where) {

@@ -81,7 +81,7 @@ public final class ScanCommand implements Callable<Integer> {
     } finally {
       started.forEach(Upstream::close);
     }
-    Judge.Result result = new Judge(c.integrity(), manifest, Clock.systemUTC()).judge(catalog.parts(), pins);
+    Judge.Result result = new Judge(c.integrity(), manifest, Clock.systemUTC()).judge(catalog.parts(), pins, Origins.of(c.upstreams()));
     int tools = 0;
     for (Judge.Verdict v : result.verdicts()) {
       tools++;

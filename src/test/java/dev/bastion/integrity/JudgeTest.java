@@ -32,7 +32,7 @@ class JudgeTest {
   }
 
   private Integrity integrity(IntegrityConfig config) {
-    return new Integrity(config, dir, CLOCK);
+    return new Integrity(config, dir, Map.of("calc", "sha256:calc-v1"), CLOCK);
   }
 
   @Test
@@ -88,7 +88,7 @@ class JudgeTest {
   @Test
   void manifestModeTrustsOnlyWhatTheManifestListsAndUnknownToolsWaitForApproval() throws Exception {
     Path manifest = dir.resolve("manifest.json");
-    PinFile m = PinFile.EMPTY.with("calc", "add", new PinFile.Entry(new PinFile.Pin(Definitions.hash(add("Adds.")), PinFile.Source.MANIFEST, "", Definitions.canonical(add("Adds."))), null));
+    PinFile m = PinFile.EMPTY.with("calc", "add", new PinFile.Entry(new PinFile.Pin(Definitions.hash(add("Adds.")), PinFile.Source.MANIFEST, "", Definitions.canonical(add("Adds.")), null), null));
     Files.write(manifest, Definitions.MAPPER.writeValueAsBytes(m.toJson()));
     Integrity integrity = integrity(new IntegrityConfig(IntegrityConfig.Mode.MANIFEST, manifest, IntegrityConfig.OnChange.QUARANTINE));
     ObjectNode sub = (ObjectNode) JSON.readTree("{\"name\":\"sub\",\"description\":\"Subtracts.\",\"inputSchema\":{\"type\":\"object\"}}");
@@ -96,6 +96,21 @@ class JudgeTest {
     assertThat(withheld).containsOnlyKeys("calc__sub").containsEntry("calc__sub", "not_in_manifest");
     assertThat(integrity.withheld(List.of(part("calc", add("Adds!"), sub)))).containsKeys("calc__add", "calc__sub");
     assertThat(PinStore.inDataDir(dir).read().get("calc", "add").pinned()).as("manifest mode never pins on first use").isNull();
+  }
+
+  @Test
+  void aServerNameReusedForAnotherProgramIsQuarantinedUntilApproved() {
+    assertThat(integrity(IntegrityConfig.DEFAULT).withheld(List.of(part("calc", add("Adds."))))).isEmpty();
+    // Same name, same definition, same program: still trusted.
+    assertThat(integrity(IntegrityConfig.DEFAULT).withheld(List.of(part("calc", add("Adds."))))).isEmpty();
+    // Same name and definition, another command behind it (SH-02).
+    Integrity moved = new Integrity(IntegrityConfig.DEFAULT, dir, Map.of("calc", "sha256:calc-v2"), CLOCK);
+    assertThat(moved.withheld(List.of(part("calc", add("Adds."))))).containsEntry("calc__add", "server_changed");
+    PinStore store = PinStore.inDataDir(dir);
+    Approvals.Review review = Approvals.review(store.read(), "calc", "add").orElseThrow();
+    assertThat(review.diff()).contains("the server's command or URL changed");
+    assertThat(Approvals.approve(store, "calc", "add", review.pending().hash(), CLOCK)).isTrue();
+    assertThat(moved.withheld(List.of(part("calc", add("Adds."))))).isEmpty();
   }
 
   @Test
