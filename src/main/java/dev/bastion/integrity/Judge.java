@@ -79,6 +79,7 @@ final class Judge {
     String now = clock.instant().toString();
     List<Verdict> verdicts = new ArrayList<>();
     PinFile next = pins;
+    NameIndex names = new NameIndex();
     for (int i = 0; i < parts.size(); i++) {
       Catalog.ServerPart part = parts.get(i);
       List<Finding> serverFindings = serverNameFindings(part.server(), order.subList(0, i));
@@ -87,7 +88,7 @@ final class Judge {
         String tool = definition.path("name").asString("");
         List<Finding> findings = new ArrayList<>(serverFindings);
         findings.addAll(scanner.scan(definition, part.server(), neighbours));
-        findings.addAll(toolNameFindings(tool, parts.subList(0, i)));
+        findings.addAll(names.check(tool));
         String hash = Definitions.hash(definition);
         PinFile.Entry entry = next.get(part.server(), tool);
         PinFile.Pin pin = effectivePin(part.server(), tool, entry);
@@ -118,6 +119,9 @@ final class Judge {
         State state = reasons.isEmpty() ? State.TRUSTED : State.QUARANTINED;
         next = record(next, part.server(), tool, entry, newPin, state, hash, reasons, definition, now, origin);
         verdicts.add(new Verdict(part.server(), tool, hash, state, List.copyOf(reasons), List.copyOf(findings), newPin));
+      }
+      for (ObjectNode definition : part.tools()) {
+        names.add(part.server(), definition.path("name").asString(""));
       }
     }
     return new Result(List.copyOf(verdicts), next);
@@ -171,15 +175,68 @@ final class Judge {
     return out;
   }
 
-  private static List<Finding> toolNameFindings(String tool, List<Catalog.ServerPart> earlier) {
-    List<Finding> out = new ArrayList<>();
-    for (Catalog.ServerPart p : earlier) {
-      for (ObjectNode t : p.tools()) {
-        String other = t.path("name").asString("");
-        Names.lookalike(other, tool, other.length() >= 8)
-            .ifPresent(why -> out.add(new Finding(Finding.Kind.CONFUSABLE_NAME, "name", why + " (a tool of " + p.server() + ")")));
+  /**
+   * Tool names of the servers judged so far, indexed so that each new name is compared in time
+   * linear in its length, not against every earlier name: by folded key (confusables) and by every
+   * one-character deletion of the key (names one edit apart share one).
+   */
+  private static final class NameIndex {
+    private record Owner(String server, String tool) {}
+
+    private final Map<String, Owner> byKey = new java.util.HashMap<>();
+    private final java.util.Set<String> exact = new java.util.HashSet<>();
+    private final Map<String, List<Owner>> byDeletion = new java.util.HashMap<>();
+
+    void add(String server, String tool) {
+      String key = Folding.nameKey(tool);
+      Owner owner = new Owner(server, tool);
+      exact.add(tool);
+      byKey.putIfAbsent(key, owner);
+      if (tool.length() >= 8) {
+        for (String d : deletions(key)) {
+          List<Owner> owners = byDeletion.computeIfAbsent(d, k -> new ArrayList<>());
+          if (owners.size() < 8) {
+            owners.add(owner);
+          }
+        }
       }
     }
-    return out;
+
+    List<Finding> check(String tool) {
+      List<Finding> out = new ArrayList<>();
+      if (exact.contains(tool)) {
+        return out; // the very name an earlier server offers: namespaced, not a look-alike
+      }
+      String key = Folding.nameKey(tool);
+      java.util.Set<Owner> candidates = new LinkedHashSet<>();
+      Owner same = byKey.get(key);
+      if (same != null) {
+        candidates.add(same);
+      }
+      if (tool.length() >= 8) {
+        for (String d : deletions(key)) {
+          candidates.addAll(byDeletion.getOrDefault(d, List.of()));
+        }
+      }
+      for (Owner o : candidates) {
+        Names.lookalike(o.tool(), tool, o.tool().length() >= 8)
+            .ifPresent(why -> out.add(new Finding(Finding.Kind.CONFUSABLE_NAME, "name", why + " (a tool of " + o.server() + ")")));
+        if (out.size() >= 4) {
+          break;
+        }
+      }
+      return out;
+    }
+
+    /** The key itself and the key with each one character removed (bounded: keys are clipped to 64). */
+    private static List<String> deletions(String key) {
+      String k = key.length() > 64 ? key.substring(0, 64) : key;
+      List<String> out = new ArrayList<>(k.length() + 1);
+      out.add(k);
+      for (int i = 0; i < k.length(); i++) {
+        out.add(k.substring(0, i) + k.substring(i + 1));
+      }
+      return out;
+    }
   }
 }
