@@ -19,7 +19,8 @@ public record BastionConfig(
     Map<String, AgentConfig> agents,
     PolicyConfig policy,
     AuditConfig audit,
-    TelemetryConfig telemetry) {
+    TelemetryConfig telemetry,
+    IntegrityConfig integrity) {
 
   public BastionConfig {
     Objects.requireNonNull(listen, "listen");
@@ -32,6 +33,7 @@ public record BastionConfig(
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(audit, "audit");
     Objects.requireNonNull(telemetry, "telemetry");
+    Objects.requireNonNull(integrity, "integrity");
   }
 
   /** The resource URI agents address (and tokens must be minted for): {@code public_url} or the listener's. */

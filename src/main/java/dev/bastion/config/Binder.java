@@ -45,7 +45,7 @@ final class Binder {
   static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer");
 
   static final List<String> ROOT_KEYS =
-      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit", "telemetry");
+      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit", "telemetry", "integrity");
   static final List<String> SECURITY_KEYS = List.of("allowed_origins", "allowed_hosts");
   static final List<String> LIMITS_KEYS = List.of(
       "max_body_bytes", "max_json_depth", "max_string_length", "max_response_bytes", "call_timeout", "max_sessions", "session_idle_timeout");
@@ -54,6 +54,7 @@ final class Binder {
   static final List<String> POLICY_KEYS = List.of("default", "rules");
   static final List<String> RULE_KEYS = List.of("id", "effect", "when", "mode", "description");
   static final List<String> AUDIT_KEYS = List.of("store", "durability", "batch_window", "checkpoint_interval", "fail_open");
+  static final List<String> INTEGRITY_KEYS = List.of("mode", "manifest", "on_change");
 
   static final List<String> TELEMETRY_KEYS = List.of("service_name", "traces", "metrics", "logs");
   static final List<String> TRACES_KEYS = List.of("otlp");
@@ -98,11 +99,12 @@ final class Binder {
     PolicyConfig policy = policy(f);
     AuditConfig audit = audit(f, dataDir);
     TelemetryConfig telemetry = telemetry(f);
+    IntegrityConfig integrity = integrity(f);
     if (!errors.isEmpty() || listen == null || admin == null || dataDir == null || security == null || limits == null
-        || policy == null || audit == null || telemetry == null) {
+        || policy == null || audit == null || telemetry == null || integrity == null) {
       return null; // the loader reports an internal error if nothing explains the null
     }
-    return new BastionConfig(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, telemetry);
+    return new BastionConfig(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, telemetry, integrity);
   }
 
   private SecurityConfig security(Fields root) {
@@ -518,6 +520,28 @@ final class Binder {
       endpoint = endpoint.resolve(signalPath);
     }
     return new TelemetryConfig.Otlp(endpoint, headers);
+  }
+
+  private IntegrityConfig integrity(Fields root) {
+    Fields f = section(root, "integrity", INTEGRITY_KEYS);
+    if (f == null) {
+      return null;
+    }
+    IntegrityConfig.Mode mode = f.has("mode")
+        ? choice(f.value("mode"), f.path("mode"), IntegrityConfig.Mode.class, "tofu", "manifest")
+        : IntegrityConfig.Mode.TOFU;
+    Path manifest = path(f, "manifest", null);
+    IntegrityConfig.OnChange onChange = f.has("on_change")
+        ? choice(f.value("on_change"), f.path("on_change"), IntegrityConfig.OnChange.class, "quarantine", "warn")
+        : IntegrityConfig.OnChange.QUARANTINE;
+    if (mode == null || onChange == null || (f.has("manifest") && manifest == null)) {
+      return null;
+    }
+    if (mode == IntegrityConfig.Mode.MANIFEST && manifest == null) {
+      errors.add(f.path("mode"), f.value("mode"), "mode manifest needs integrity.manifest, the file of pre-approved tool definitions (e.g. manifest: ./tools.pins.json)");
+      return null;
+    }
+    return new IntegrityConfig(mode, manifest, onChange);
   }
 
   // ---------------------------------------------------------------- values

@@ -40,24 +40,85 @@ public final class Catalog {
 
   private final Map<String, ServerPart> parts = new ConcurrentHashMap<>();
   private final List<String> order;
+  private final ToolScreen screen;
+  /** What agents see: {@link #parts} without the tools the screen withholds. Replaced whole. */
+  private volatile Map<String, ServerPart> visible = Map.of();
+  private volatile Map<String, String> withheld = Map.of();
 
   public Catalog(List<String> serverOrder) {
+    this(serverOrder, ToolScreen.NONE);
+  }
+
+  public Catalog(List<String> serverOrder, ToolScreen screen) {
     this.order = List.copyOf(serverOrder);
+    this.screen = screen;
     for (String s : order) {
       parts.put(s, ServerPart.empty(s));
     }
+    rescreen();
   }
 
   /** A catalog for a new set of servers that keeps what it already knows about the ones that stay. */
   public Catalog withServers(List<String> serverOrder) {
-    Catalog next = new Catalog(serverOrder);
+    return withServers(serverOrder, screen);
+  }
+
+  /** As {@link #withServers(List)}, judged by a new screen (the configuration's integrity settings). */
+  public Catalog withServers(List<String> serverOrder, ToolScreen nextScreen) {
+    Catalog next = new Catalog(serverOrder, nextScreen);
     for (String s : serverOrder) {
       ServerPart known = parts.get(s);
       if (known != null) {
         next.parts.put(s, known);
       }
     }
+    next.rescreen();
     return next;
+  }
+
+  /**
+   * Asks the screen again which tools to withhold (after a list changed, or when approvals changed)
+   * and publishes the result. A screen that fails withholds every tool: fail closed.
+   *
+   * @return whether the set of withheld tools changed
+   */
+  public synchronized boolean rescreen() {
+    List<ServerPart> all = new ArrayList<>(order.size());
+    for (String s : order) {
+      all.add(parts.getOrDefault(s, ServerPart.empty(s)));
+    }
+    Map<String, String> out;
+    try {
+      out = Map.copyOf(screen.withheld(all));
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "tool integrity checks failed; withholding every tool until they succeed", e);
+      Map<String, String> everything = new java.util.HashMap<>();
+      for (ServerPart p : all) {
+        for (ObjectNode t : p.tools()) {
+          everything.put(expose(p.server(), t.path("name").asString("")), "integrity checks unavailable");
+        }
+      }
+      out = Map.copyOf(everything);
+    }
+    Map<String, ServerPart> shown = new java.util.HashMap<>();
+    for (ServerPart p : all) {
+      List<ObjectNode> tools = new ArrayList<>(p.tools().size());
+      for (ObjectNode t : p.tools()) {
+        if (!out.containsKey(expose(p.server(), t.path("name").asString("")))) {
+          tools.add(t);
+        }
+      }
+      shown.put(p.server(), new ServerPart(p.server(), List.copyOf(tools), p.prompts(), p.resources(), p.templates()));
+    }
+    boolean changed = !out.equals(withheld);
+    withheld = out;
+    visible = Map.copyOf(shown);
+    return changed;
+  }
+
+  /** Why a tool is withheld (quarantined), if it is. */
+  public Optional<String> withheld(String exposedName) {
+    return Optional.ofNullable(withheld.get(exposedName));
   }
 
   public static String expose(String server, String name) {
@@ -72,11 +133,15 @@ public final class Catalog {
     List<ObjectNode> resources = has(caps, "resources") ? listAll(upstream, "resources/list", "resources", timeout) : List.of();
     List<ObjectNode> templates =
         has(caps, "resources") ? listAll(upstream, "resources/templates/list", "resourceTemplates", timeout) : List.of();
-    parts.put(server, new ServerPart(server, tools, prompts, resources, templates));
+    synchronized (this) {
+      parts.put(server, new ServerPart(server, tools, prompts, resources, templates));
+      rescreen();
+    }
   }
 
-  public void clear(String server) {
+  public synchronized void clear(String server) {
     parts.put(server, ServerPart.empty(server));
+    rescreen();
   }
 
   private static boolean has(JsonNode caps, String key) {
@@ -117,11 +182,12 @@ public final class Catalog {
     return out;
   }
 
-  /** Every server's part, in configuration order. */
+  /** Every server's part as agents see it (withheld tools left out), in configuration order. */
   public List<ServerPart> parts() {
+    Map<String, ServerPart> shown = visible;
     List<ServerPart> out = new ArrayList<>(order.size());
     for (String s : order) {
-      ServerPart p = parts.get(s);
+      ServerPart p = shown.get(s);
       if (p != null) {
         out.add(p);
       }
@@ -146,7 +212,7 @@ public final class Catalog {
     }
     String server = exposedName.substring(0, sep);
     String name = exposedName.substring(sep + SEPARATOR.length());
-    ServerPart part = parts.get(server);
+    ServerPart part = visible.get(server);
     if (part == null) {
       return Optional.empty();
     }

@@ -43,6 +43,13 @@ public final class RouteStage implements Stage {
         }
         what = "tool '" + clip(name) + "'";
         target = catalog.tool(name);
+        Optional<String> quarantined = target.isEmpty() ? catalog.withheld(name) : Optional.empty();
+        if (quarantined.isPresent()) {
+          return new Outcome.Failure(
+              Fault.of(
+                  ReasonCode.TOOL_QUARANTINED,
+                  what + " is quarantined (" + clip(quarantined.get()) + "); an operator must review it with 'bastion tools approve'"));
+        }
       }
       case "prompts/get" -> {
         String name = text(params, "name");

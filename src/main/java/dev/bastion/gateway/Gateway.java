@@ -9,6 +9,7 @@ import dev.bastion.federation.Catalog;
 import dev.bastion.federation.ChangeFeed;
 import dev.bastion.federation.DispatchStage;
 import dev.bastion.federation.RouteStage;
+import dev.bastion.integrity.Integrity;
 import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcLimits;
 import dev.bastion.jsonrpc.JsonRpcMessage;
@@ -69,7 +70,7 @@ public final class Gateway implements AutoCloseable {
   private WebServer adminServer;
 
   /** Everything derived from one configuration. */
-  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources) {}
+  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources, Integrity integrity) {}
 
   private Gateway(BastionConfig config, Telemetry.Exporters exporters) {
     this.telemetry = Telemetry.start(config.telemetry(), VERSION, config.listen(), exporters);
@@ -105,6 +106,7 @@ public final class Gateway implements AutoCloseable {
           g.telemetry.prometheusEnabled() ? new AdminServer.Metrics(g.telemetry.prometheusContentType(), g.telemetry::writePrometheus) : null;
       g.adminServer = AdminServer.start(config.admin().host(), config.admin().port(), new AdminServer(g::readiness, metrics));
       g.housekeeping.scheduleWithFixedDelay(g.sessions::expireIdle, 1, 1, TimeUnit.MINUTES);
+      g.housekeeping.scheduleWithFixedDelay(g::recheckPins, 1, 1, TimeUnit.SECONDS);
       return g;
     } catch (RuntimeException | IOException e) {
       g.close();
@@ -171,7 +173,10 @@ public final class Gateway implements AutoCloseable {
     Live previous = live.get();
     // Everything that can fail on a bad configuration is built before anything running is touched.
     Resources resources = Resources.build(config, sessions, previous == null ? null : previous.resources());
-    Catalog catalog = previous == null ? new Catalog(List.copyOf(config.upstreams().keySet())) : previous.catalog().withServers(List.copyOf(config.upstreams().keySet()));
+    // Tool-definition integrity: the catalog withholds tools whose definitions are not trusted.
+    Integrity integrity = new Integrity(config);
+    List<String> order = List.copyOf(config.upstreams().keySet());
+    Catalog catalog = previous == null ? new Catalog(order, integrity) : previous.catalog().withServers(order, integrity);
 
     // Upstreams: keep unchanged ones, stop removed or changed ones, start new ones (in parallel).
     UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification);
@@ -190,7 +195,7 @@ public final class Gateway implements AutoCloseable {
         toStart.add(e.getKey());
       }
     }
-    Live next = new Live(config, catalog, runtime(config, codec, catalog, resources), resources);
+    Live next = new Live(config, catalog, runtime(config, codec, catalog, resources), resources, integrity);
     startAll(toStart, config, catalog);
     live.set(next);
     if (previous != null && previous.resources() != next.resources()) {
@@ -322,12 +327,31 @@ public final class Gateway implements AutoCloseable {
 
   /** Tells every connected agent that the federated lists changed: legacy GET streams and stateless listeners. */
   private void announceListChanged() {
-    for (String kind : List.of("tools", "prompts", "resources")) {
+    listsChanged(List.of("tools", "prompts", "resources"));
+  }
+
+  private void listsChanged(List<String> kinds) {
+    for (String kind : kinds) {
       JsonRpcMessage.Notification n = new JsonRpcMessage.Notification("notifications/" + kind + "/list_changed", JsonRpcCodec.nodes().objectNode());
       for (Session s : sessions.all()) {
         s.push(n);
       }
       changes.publish(kind);
+    }
+  }
+
+  /**
+   * Picks up approvals ({@code bastion tools approve} rewrites the pins file): when the file changed,
+   * the catalog is judged again, and agents are told if the set of quarantined tools changed.
+   */
+  private void recheckPins() {
+    try {
+      Live l = live.get();
+      if (l != null && l.integrity().pinsChanged() && l.catalog().rescreen()) {
+        listsChanged(List.of("tools"));
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "re-reading the tool pins failed", e);
     }
   }
 

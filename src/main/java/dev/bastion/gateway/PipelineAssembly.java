@@ -35,7 +35,9 @@ final class PipelineAssembly {
             // principal, so it comes right after identify.
             p.session(),
             // route: resolve the real target (server, tool and its definition) from the federated
-            // catalog before anything judges the call, so policy sees what will actually run.
+            // catalog before anything judges the call, so policy sees what will actually run. The
+            // catalog holds only tools whose definitions passed the integrity checks
+            // (dev.bastion.integrity); a call to a quarantined one ends here with tool_quarantined.
             p.route(),
             // decide: policy over agent, target, arguments and session; deny by default. Comes
             // last before the upstream so that nothing it refuses ever reaches a tool.

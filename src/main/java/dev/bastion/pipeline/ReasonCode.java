@@ -26,6 +26,7 @@ public enum ReasonCode {
   POLICY_DENIED("policy_denied"),
   APPROVAL_REQUIRED("approval_required"),
   UNKNOWN_TARGET("unknown_target"),
+  TOOL_QUARANTINED("tool_quarantined"),
   RATE_LIMITED("rate_limited"),
   // --- inspection ---
   REQUEST_BLOCKED("request_blocked"),
