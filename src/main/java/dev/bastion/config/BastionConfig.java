@@ -18,7 +18,9 @@ public record BastionConfig(
     Map<String, UpstreamConfig> upstreams,
     Map<String, AgentConfig> agents,
     PolicyConfig policy,
-    AuditConfig audit) {
+    AuditConfig audit,
+    IdentityConfig identity,
+    RateLimitsConfig rateLimits) {
 
   public BastionConfig {
     Objects.requireNonNull(listen, "listen");
@@ -30,6 +32,15 @@ public record BastionConfig(
     agents = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(agents));
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(audit, "audit");
+    identity = identity == null ? IdentityConfig.DEFAULT : identity;
+    rateLimits = rateLimits == null ? RateLimitsConfig.NONE : rateLimits;
+  }
+
+  /** A configuration with API keys only and no rate limits. */
+  public BastionConfig(
+      HostPort listen, HostPort admin, Path dataDir, String publicUrl, SecurityConfig security, LimitsConfig limits,
+      Map<String, UpstreamConfig> upstreams, Map<String, AgentConfig> agents, PolicyConfig policy, AuditConfig audit) {
+    this(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, null, null);
   }
 
   /** The resource URI agents address (and tokens must be minted for): {@code public_url} or the listener's. */

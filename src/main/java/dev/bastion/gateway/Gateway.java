@@ -62,7 +62,11 @@ public final class Gateway implements AutoCloseable {
   private WebServer adminServer;
 
   /** Everything derived from one configuration. */
-  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources) {}
+  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources) {
+    dev.bastion.identity.ProtectedResourceMetadata metadata() {
+      return dev.bastion.identity.ProtectedResourceMetadata.fromConfig(config);
+    }
+  }
 
   private Gateway(BastionConfig config) {
     this.sessions = new SessionRegistry(config.limits().maxSessions(), config.limits().sessionIdleTimeout());
@@ -81,7 +85,10 @@ public final class Gateway implements AutoCloseable {
               .host(config.listen().host())
               .port(config.listen().port())
               .maxPayloadSize(config.limits().maxBodyBytes() + 1024L)
-              .routing(r -> g.endpoint.register(r))
+              .routing(r -> {
+                g.endpoint.register(r);
+                new dev.bastion.identity.MetadataEndpoint(() -> g.live.get().metadata()).register(r, "/mcp");
+              })
               .build()
               .start();
       g.adminServer = AdminServer.start(config.admin().host(), config.admin().port(), new AdminServer(g::readiness));
@@ -171,11 +178,13 @@ public final class Gateway implements AutoCloseable {
                 resources.record(),
                 resources.identify(),
                 new SessionStage(sessions),
+                resources.limit(),
                 new RouteStage(catalog),
                 resources.decide(),
                 dispatch));
     CredentialCheck credentials = resources.credentialCheck();
-    return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity, null);
+    return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity,
+        dev.bastion.identity.ProtectedResourceMetadata.fromConfig(config).metadataUrl());
   }
 
   private void startAll(List<String> names, BastionConfig config) {

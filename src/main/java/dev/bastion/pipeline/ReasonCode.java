@@ -27,6 +27,7 @@ public enum ReasonCode {
   APPROVAL_REQUIRED("approval_required"),
   UNKNOWN_TARGET("unknown_target"),
   RATE_LIMITED("rate_limited"),
+  LOOP_DETECTED("loop_detected"),
   // --- inspection ---
   REQUEST_BLOCKED("request_blocked"),
   RESPONSE_BLOCKED("response_blocked"),
