@@ -512,11 +512,9 @@ final class Binder {
     if (f == null) {
       return null;
     }
-    RateLimitsConfig.Quota defaults = quota(f, RateLimitsConfig.Quota.UNLIMITED);
-    if (defaults == null) {
-      return null;
-    }
-    boolean ok = true;
+    RateLimitsConfig.Quota bound = quota(f, RateLimitsConfig.Quota.UNLIMITED);
+    boolean ok = bound != null;
+    RateLimitsConfig.Quota defaults = ok ? bound : RateLimitsConfig.Quota.UNLIMITED; // keep checking the rest
     Map<String, RateLimitsConfig.Quota> overrides = new LinkedHashMap<>();
     for (Entry e : namedEntries(f, "agents", "a mapping from agent id to its limits").values()) {
       if (!agents.containsKey(e.key())) {

@@ -125,6 +125,11 @@ public final class LimitStage implements Stage {
     return inFlight.size();
   }
 
+  /** Entries held per kind of state (for tests of the memory bound). */
+  java.util.List<Integer> stateSizes() {
+    return java.util.List.of(agentBuckets.size(), toolBuckets.size(), sessionBuckets.size(), sessionTotals.size(), loops.size());
+  }
+
   private Fault check(String agent, Quota quota, String tool, String session, ObjectNode params) {
     if (session != null && quota.sessionTotalCalls() > 0) {
       long used = sessionTotals.computeIfAbsent(agent + '\0' + session, k -> new AtomicLong()).incrementAndGet();
