@@ -78,6 +78,6 @@ class IdentityAndRateLimitsConfigTest {
         """);
     assertThat(errors).extracting(ConfigError::path)
         .containsExactlyInAnyOrder("rate_limits.calls_per_minute", "rate_limits.loop_repeats", "rate_limits.agents.bto");
-    assertThat(errors).anySatisfy(e -> assertThat(e.message()).contains("did you mean bot"));
+    assertThat(errors).anySatisfy(e -> assertThat(e.message()).contains("no agent 'bto' is configured"));
   }
 }
