@@ -118,7 +118,8 @@ public final class PolicyCompiler {
             + " but must be a bool; compare explicitly, e.g. `args.flag == true`"));
         return null;
       }
-      return new CompiledPolicy.CompiledRule(id, effect, mode == null ? PolicyConfig.Mode.ENFORCE : mode, CEL.createProgram(ast));
+      return new CompiledPolicy.CompiledRule(
+          id, effect, mode == null ? PolicyConfig.Mode.ENFORCE : mode, CEL.createProgram(ast), RuleIndex.guardOf(ast.getExpr()));
     } catch (CelValidationException | CelEvaluationException e) {
       errors.add(new PolicyError(id, ruleLine, 0, 0, "the condition could not be compiled: " + e.getMessage()));
       return null;
