@@ -69,6 +69,11 @@ public final class CompiledPolicy implements PolicyCompilation {
     this.shadowIndex = new RuleIndex(shadow);
   }
 
+  /** All rules, in configuration order. */
+  List<CompiledRule> rules() {
+    return all;
+  }
+
   /** How many enforce-mode rules have no indexable literal and are evaluated for every request. */
   public int unindexedRules() {
     return enforcedIndex.catchAllSize();

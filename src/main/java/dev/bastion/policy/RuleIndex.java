@@ -23,8 +23,26 @@ import java.util.Set;
 final class RuleIndex {
 
   /** Literal values a rule requires; null means "any". */
-  record Guard(Set<String> methods, Set<String> servers, Set<String> names) {
-    static final Guard NONE = new Guard(null, null, null);
+  /**
+   * @param exact every top-level conjunct is one of the literals: the rule is true exactly when the
+   *     guard admits the request (used by {@code policy lint} to find shadowed rules)
+   */
+  record Guard(Set<String> methods, Set<String> servers, Set<String> names, boolean exact) {
+    static final Guard NONE = new Guard(null, null, null, false);
+
+    /** Whether no request can satisfy the guard (contradicting literals). */
+    boolean empty() {
+      return (methods != null && methods.isEmpty()) || (servers != null && servers.isEmpty()) || (names != null && names.isEmpty());
+    }
+
+    /** Whether every request this other guard admits, this one admits too. */
+    boolean covers(Guard other) {
+      return covers(methods, other.methods) && covers(servers, other.servers) && covers(names, other.names);
+    }
+
+    private static boolean covers(Set<String> mine, Set<String> theirs) {
+      return mine == null || (theirs != null && mine.containsAll(theirs));
+    }
 
     boolean admits(String method, String server, String name) {
       return (methods == null || methods.contains(method)) && (servers == null || servers.contains(server))
@@ -119,9 +137,11 @@ final class RuleIndex {
     Set<String> methods = null;
     Set<String> servers = null;
     Set<String> names = null;
+    boolean exact = true;
     for (CelExpr c : conjuncts) {
       Literal lit = literal(c);
       if (lit == null) {
+        exact &= isTrue(c);
         continue;
       }
       switch (lit.field()) {
@@ -131,7 +151,12 @@ final class RuleIndex {
         default -> {}
       }
     }
-    return new Guard(methods, servers, names);
+    return new Guard(methods, servers, names, exact);
+  }
+
+  private static boolean isTrue(CelExpr e) {
+    return e.getKind() == CelExpr.ExprKind.Kind.CONSTANT && e.constant().getKind() == CelConstant.Kind.BOOLEAN_VALUE
+        && e.constant().booleanValue();
   }
 
   private record Literal(String field, Set<String> values) {}
