@@ -79,7 +79,7 @@ class RuleIndexTest {
   void indexedDecisionsEqualEvaluatingEveryRuleOverRandomPoliciesAndRequests() {
     Random r = new Random(20261130L);
     int indexedSomewhere = 0;
-    for (int policyNo = 0; policyNo < 150; policyNo++) {
+    for (int policyNo = 0; policyNo < 80; policyNo++) {
       List<PolicyConfig.Rule> rules = new ArrayList<>();
       int n = 1 + r.nextInt(25);
       for (int i = 0; i < n; i++) {
@@ -98,7 +98,7 @@ class RuleIndexTest {
         assertThat(indexed).as("policy %s, request %s %s", rules, in.method(), in.target()).isEqualTo(naive);
       }
     }
-    assertThat(indexedSomewhere).as("the generator produces indexable rules").isGreaterThan(50);
+    assertThat(indexedSomewhere).as("the generator produces indexable rules").isGreaterThan(25);
   }
 
   @Test
