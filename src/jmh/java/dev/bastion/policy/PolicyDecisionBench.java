@@ -24,8 +24,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One policy decision against a 1,000-rule policy: 50 servers x 19 tools with one rule each that
- * names its server and tool (indexable), 30 rules keyed only by method, and 20 rules that apply to
- * every call (argument checks, a night-time deny, role checks: the catch-all bucket). Mode.SampleTime
+ * names its server and tool (indexable), 10 rules keyed only by method, 6 rules scoped to a role or
+ * agent id (skipped by their guards) and 4 global rules evaluated for every call (destructive tools,
+ * session labels, mail domain, call count). Mode.SampleTime
  * reports the latency distribution (p50, p99). {@code naive} evaluates all 1,000 rules, for contrast.
  * Run: {@code bench/jmh.sh PolicyDecision}.
  */
@@ -48,18 +49,22 @@ public class PolicyDecisionBench {
             "tool.server == 'server" + s + "' && tool.name == 'tool" + t + "' && 'role" + (t % 5) + "' in agent.roles"));
       }
     }
-    for (int m = 0; m < 30; m++) {
+    for (int m = 0; m < 10; m++) {
       rules.add(rule("m" + m, Effect.ALLOW, "method == 'custom/method" + m + "' && 'admin' in agent.roles"));
     }
-    for (int c = 0; c < 20; c++) {
-      String when = switch (c % 4) {
-        case 0 -> "has(args.to) && !args.to.endsWith('@example.com') && 'mailer" + c + "' in agent.roles";
-        case 1 -> "request.time.getHours('UTC') >= 22 && agent.id == 'night" + c + "'";
-        case 2 -> "tool.annotations.destructiveHint == true && !('ops" + c + "' in agent.roles) && agent.id == 'x" + c + "'";
-        default -> "size(session.labels) > 3 && agent.id == 'y" + c + "'";
+    for (int c = 0; c < 6; c++) { // scoped to a role or an agent the request does not have: skipped by their guards
+      String when = switch (c % 3) {
+        case 0 -> "'mailer" + c + "' in agent.roles && has(args.to) && !args.to.endsWith('@example.com')";
+        case 1 -> "agent.id == 'night" + c + "' && request.time.getHours('UTC') >= 22";
+        default -> "agent.id == 'x" + c + "' && tool.annotations.destructiveHint == true";
       };
       rules.add(rule("c" + c, Effect.DENY, when));
     }
+    // global rules, evaluated for every call
+    rules.add(rule("g-destructive", Effect.DENY, "tool.annotations.destructiveHint == true && !('ops' in agent.roles)"));
+    rules.add(rule("g-labels", Effect.DENY, "'secret' in session.labels && tool.annotations.openWorldHint == true"));
+    rules.add(rule("g-mail", Effect.DENY, "has(args.to) && !args.to.endsWith('@example.com')"));
+    rules.add(rule("g-count", Effect.DENY, "session.call_count > 10000"));
     if (rules.size() != 1000) {
       throw new IllegalStateException("expected 1000 rules, got " + rules.size());
     }

@@ -108,16 +108,21 @@ public final class CompiledPolicy implements PolicyCompilation {
     for (CompiledRule rule : all) {
       RuleOutcome outcome = evaluate(rule, resolver);
       out.add(new RuleTrace(rule.id(), rule.effect(), rule.mode(), outcome.name().toLowerCase(java.util.Locale.ROOT),
-          !rule.guard().admits(key.method(), key.server(), key.name())));
+          !key.admits(rule.guard())));
     }
     return out;
   }
 
   /** The values the index looks at, exactly as the CEL variables carry them. */
-  private record IndexKey(String method, String server, String name) {
+  private record IndexKey(String method, String server, String name, String agent, List<String> roles) {
     static IndexKey of(PolicyInput in) {
       boolean tool = in.target().kind() == dev.bastion.pipeline.Target.Kind.TOOL;
-      return new IndexKey(in.method(), tool ? in.target().server() : "", tool ? in.target().upstreamName() : "");
+      return new IndexKey(in.method(), tool ? in.target().server() : "", tool ? in.target().upstreamName() : "",
+          in.principal().agentId(), in.principal().roles());
+    }
+
+    boolean admits(RuleIndex.Guard guard) {
+      return guard.admits(method, server, name, agent, roles);
     }
   }
 
@@ -129,8 +134,8 @@ public final class CompiledPolicy implements PolicyCompilation {
     Map<String, Object> vars = Activations.of(input);
     CelVariableResolver resolver = resolver(vars); // one resolver for all rules: no per-rule activation copy
     IndexKey key = IndexKey.of(input);
-    List<CompiledRule> enforcedCandidates = indexed ? enforcedIndex.candidates(key.method(), key.server(), key.name()) : enforced;
-    List<CompiledRule> shadowCandidates = indexed ? shadowIndex.candidates(key.method(), key.server(), key.name()) : shadow;
+    List<CompiledRule> enforcedCandidates = indexed ? enforcedIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : enforced;
+    List<CompiledRule> shadowCandidates = indexed ? shadowIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : shadow;
     List<String> notes = new ArrayList<>();
     Matches matches = new Matches();
     for (CompiledRule rule : enforcedCandidates) {

@@ -13,12 +13,14 @@ import java.util.Set;
  * Finds, for one request, the few rules that can possibly match, so most rules are never evaluated.
  *
  * <p>At compile time each rule's condition is searched for top-level conjuncts that compare
- * {@code method}, {@code tool.server} or {@code tool.name} with a string literal ({@code ==} either
- * way round, or {@code in} a list of string literals). Such a rule can only be true when the request
- * has one of those values: CEL's {@code &&} is false as soon as one side is false, even if the other
+ * {@code method}, {@code tool.server}, {@code tool.name} or {@code agent.id} with a string literal
+ * ({@code ==} either way round, or {@code in} a list of string literals), and for
+ * {@code "role" in agent.roles}. Such a rule can only be true when the request
+ * has one of those values (and those roles): CEL's {@code &&} is false as soon as one side is false, even if the other
  * side fails to evaluate, so skipping the rule gives exactly the result evaluating it would. Rules are
  * bucketed by tool name, else by method; the rest go to a catch-all bucket. The buckets are merged in
- * configuration order and each candidate's guard is checked before its program runs.
+ * configuration order and each candidate's guard (agent id and roles included) is checked before its
+ * program runs.
  */
 final class RuleIndex {
 
@@ -27,8 +29,17 @@ final class RuleIndex {
    * @param exact every top-level conjunct is one of the literals: the rule is true exactly when the
    *     guard admits the request (used by {@code policy lint} to find shadowed rules)
    */
-  record Guard(Set<String> methods, Set<String> servers, Set<String> names, boolean exact) {
-    static final Guard NONE = new Guard(null, null, null, false);
+  record Guard(Set<String> methods, Set<String> servers, Set<String> names, boolean exact, Set<String> agents, Set<String> roles) {
+    static final Guard NONE = new Guard(null, null, null, false, null, Set.of());
+
+    Guard(Set<String> methods, Set<String> servers, Set<String> names, boolean exact) {
+      this(methods, servers, names, exact, null, Set.of());
+    }
+
+    /** The full check, including the agent id and the roles the rule requires ({@code 'r' in agent.roles}). */
+    boolean admits(String method, String server, String name, String agent, java.util.List<String> agentRoles) {
+      return admits(method, server, name) && (agents == null || agents.contains(agent)) && agentRoles.containsAll(roles);
+    }
 
     /** Whether no request can satisfy the guard (contradicting literals). */
     boolean empty() {
@@ -91,7 +102,7 @@ final class RuleIndex {
   }
 
   /** The rules that may match a request with these values, in configuration order. */
-  List<CompiledPolicy.CompiledRule> candidates(String method, String server, String name) {
+  List<CompiledPolicy.CompiledRule> candidates(String method, String server, String name, String agent, java.util.List<String> roles) {
     int[] a = byName.getOrDefault(name, NONE);
     int[] b = byMethod.getOrDefault(method, NONE);
     int[] c = catchAll;
@@ -115,7 +126,7 @@ final class RuleIndex {
         k++;
       }
       CompiledPolicy.CompiledRule rule = rules.get(next);
-      if (rule.guard().admits(method, server, name)) {
+      if (rule.guard().admits(method, server, name, agent, roles)) {
         out.add(rule);
       }
     }
@@ -137,8 +148,16 @@ final class RuleIndex {
     Set<String> methods = null;
     Set<String> servers = null;
     Set<String> names = null;
+    Set<String> agents = null;
+    Set<String> roles = new LinkedHashSet<>();
     boolean exact = true;
     for (CelExpr c : conjuncts) {
+      String role = requiredRole(c);
+      if (role != null) {
+        roles.add(role);
+        exact = false; // lint's "exact" means: literals on method/server/name only
+        continue;
+      }
       Literal lit = literal(c);
       if (lit == null) {
         exact &= isTrue(c);
@@ -148,10 +167,14 @@ final class RuleIndex {
         case "method" -> methods = intersect(methods, lit.values());
         case "tool.server" -> servers = intersect(servers, lit.values());
         case "tool.name" -> names = intersect(names, lit.values());
+        case "agent.id" -> {
+          agents = intersect(agents, lit.values());
+          exact = false;
+        }
         default -> {}
       }
     }
-    return new Guard(methods, servers, names, exact);
+    return new Guard(methods, servers, names, exact, agents, Set.copyOf(roles));
   }
 
   private static boolean isTrue(CelExpr e) {
@@ -214,6 +237,20 @@ final class RuleIndex {
     return null;
   }
 
+  /** {@code "r" in agent.roles}: the rule needs role r. */
+  private static String requiredRole(CelExpr c) {
+    if (c.getKind() != CelExpr.ExprKind.Kind.CALL || !c.call().function().equals("@in") || c.call().args().size() != 2) {
+      return null;
+    }
+    CelExpr list = c.call().args().get(1);
+    if (list.getKind() == CelExpr.ExprKind.Kind.SELECT && !list.select().testOnly() && list.select().field().equals("roles")
+        && list.select().operand().getKind() == CelExpr.ExprKind.Kind.IDENT
+        && list.select().operand().ident().name().equals(PolicyVariables.AGENT)) {
+      return string(c.call().args().get(0));
+    }
+    return null;
+  }
+
   private static String field(CelExpr e) {
     if (e.getKind() == CelExpr.ExprKind.Kind.IDENT && e.ident().name().equals(PolicyVariables.METHOD)) {
       return "method";
@@ -225,6 +262,10 @@ final class RuleIndex {
         if (f.equals("name") || f.equals("server")) {
           return "tool." + f;
         }
+      }
+      if (operand.getKind() == CelExpr.ExprKind.Kind.IDENT && operand.ident().name().equals(PolicyVariables.AGENT)
+          && e.select().field().equals("id")) {
+        return "agent.id";
       }
     }
     return null;

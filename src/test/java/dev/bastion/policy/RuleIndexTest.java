@@ -28,7 +28,7 @@ class RuleIndexTest {
   }
 
   private static String atom(Random r) {
-    return switch (r.nextInt(12)) {
+    return switch (r.nextInt(13)) {
       case 0 -> "method == '" + pick(r, METHODS) + "'";
       case 1 -> "tool.name == '" + pick(r, TOOLS) + "'";
       case 2 -> "'" + pick(r, SERVERS) + "' == tool.server";
@@ -40,6 +40,7 @@ class RuleIndexTest {
       case 8 -> "resource.uri.startsWith('file:///')";
       case 9 -> "!(tool.name == '" + pick(r, TOOLS) + "')";
       case 10 -> "method in ['" + pick(r, METHODS) + "']";
+      case 11 -> "agent.id == '" + pick(r, "a", "b") + "'";
       default -> r.nextBoolean() ? "true" : "false";
     };
   }
@@ -54,7 +55,7 @@ class RuleIndexTest {
 
   private static PolicyInput request(Random r) {
     String method = pick(r, METHODS);
-    Principal p = agent("a", pick(r, "dev", "ops", "support"));
+    Principal p = r.nextBoolean() ? agent(pick(r, "a", "b"), pick(r, "dev", "ops", "support")) : agent("a", "dev", "support");
     Target target = switch (method) {
       case "tools/call" -> Fixtures.tool(pick(r, SERVERS), pick(r, "send", "read", "write", "delete"),
           r.nextBoolean() ? null : "{\"name\":\"x\",\"annotations\":{\"destructiveHint\":" + r.nextBoolean() + "}}");
