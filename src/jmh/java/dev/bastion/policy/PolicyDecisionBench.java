@@ -24,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One policy decision against a 1,000-rule policy: 50 servers x 19 tools with one rule each that
- * names its server and tool (indexable), 10 rules keyed only by method, 6 rules scoped to a role or
+ * names its server and tool (indexable), 40 rules keyed only by method, 6 rules scoped to a role or
  * agent id (skipped by their guards) and 4 global rules evaluated for every call (destructive tools,
  * session labels, mail domain, call count). Mode.SampleTime
  * reports the latency distribution (p50, p99). {@code naive} evaluates all 1,000 rules, for contrast.
@@ -49,7 +49,7 @@ public class PolicyDecisionBench {
             "tool.server == 'server" + s + "' && tool.name == 'tool" + t + "' && 'role" + (t % 5) + "' in agent.roles"));
       }
     }
-    for (int m = 0; m < 10; m++) {
+    for (int m = 0; m < 40; m++) {
       rules.add(rule("m" + m, Effect.ALLOW, "method == 'custom/method" + m + "' && 'admin' in agent.roles"));
     }
     for (int c = 0; c < 6; c++) { // scoped to a role or an agent the request does not have: skipped by their guards
