@@ -20,7 +20,9 @@ public record BastionConfig(
     PolicyConfig policy,
     AuditConfig audit,
     TelemetryConfig telemetry,
-    IntegrityConfig integrity) {
+    IntegrityConfig integrity,
+    IdentityConfig identity,
+    RateLimitsConfig rateLimits) {
 
   public BastionConfig {
     Objects.requireNonNull(listen, "listen");
@@ -32,8 +34,17 @@ public record BastionConfig(
     agents = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(agents));
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(audit, "audit");
-    Objects.requireNonNull(telemetry, "telemetry");
-    Objects.requireNonNull(integrity, "integrity");
+    telemetry = telemetry == null ? TelemetryConfig.DEFAULT : telemetry;
+    integrity = integrity == null ? IntegrityConfig.DEFAULT : integrity;
+    identity = identity == null ? IdentityConfig.DEFAULT : identity;
+    rateLimits = rateLimits == null ? RateLimitsConfig.NONE : rateLimits;
+  }
+
+  /** A configuration of the core sections only; every later section takes its defaults. */
+  public BastionConfig(
+      HostPort listen, HostPort admin, Path dataDir, String publicUrl, SecurityConfig security, LimitsConfig limits,
+      Map<String, UpstreamConfig> upstreams, Map<String, AgentConfig> agents, PolicyConfig policy, AuditConfig audit) {
+    this(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, null, null, null, null);
   }
 
   /** The resource URI agents address (and tokens must be minted for): {@code public_url} or the listener's. */

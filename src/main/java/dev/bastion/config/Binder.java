@@ -45,7 +45,7 @@ final class Binder {
   static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer");
 
   static final List<String> ROOT_KEYS =
-      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit", "telemetry", "integrity");
+      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit", "telemetry", "integrity", "identity", "rate_limits");
   static final List<String> SECURITY_KEYS = List.of("allowed_origins", "allowed_hosts");
   static final List<String> LIMITS_KEYS = List.of(
       "max_body_bytes", "max_json_depth", "max_string_length", "max_response_bytes", "call_timeout", "max_sessions", "session_idle_timeout");
@@ -53,6 +53,14 @@ final class Binder {
   static final List<String> AGENT_KEYS = List.of("keys", "roles", "anonymous");
   static final List<String> POLICY_KEYS = List.of("default", "rules");
   static final List<String> RULE_KEYS = List.of("id", "effect", "when", "mode", "description");
+  static final List<String> IDENTITY_KEYS = List.of("jwt", "authorization_servers");
+  static final List<String> JWT_KEYS =
+      List.of("issuer", "jwks", "jwks_file", "roles_claim", "agent_claim", "clock_skew", "jwks_max_age", "jwks_min_refresh");
+  static final List<String> QUOTA_KEYS = List.of(
+      "calls_per_minute", "tool_calls_per_minute", "session_calls_per_minute", "concurrent_calls", "session_total_calls",
+      "loop_repeats", "loop_window");
+  static final List<String> RATE_LIMITS_KEYS = concat(QUOTA_KEYS, List.of("agents", "tools"));
+  static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_:.-]{1,64}");
   static final List<String> AUDIT_KEYS = List.of("store", "durability", "batch_window", "checkpoint_interval", "fail_open");
   static final List<String> INTEGRITY_KEYS = List.of("mode", "manifest", "on_change");
 
@@ -100,11 +108,14 @@ final class Binder {
     AuditConfig audit = audit(f, dataDir);
     TelemetryConfig telemetry = telemetry(f);
     IntegrityConfig integrity = integrity(f);
+    IdentityConfig identity = identity(f);
+    RateLimitsConfig rateLimits = rateLimits(f, agents);
     if (!errors.isEmpty() || listen == null || admin == null || dataDir == null || security == null || limits == null
-        || policy == null || audit == null || telemetry == null || integrity == null) {
+        || policy == null || audit == null || telemetry == null || integrity == null || identity == null || rateLimits == null) {
       return null; // the loader reports an internal error if nothing explains the null
     }
-    return new BastionConfig(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, telemetry, integrity);
+    return new BastionConfig(
+        listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, telemetry, integrity, identity, rateLimits);
   }
 
   private SecurityConfig security(Fields root) {
@@ -414,6 +425,163 @@ final class Binder {
       }
     }
     return ok ? new PolicyConfig(defaultEffect, rules) : null;
+  }
+
+  private IdentityConfig identity(Fields root) {
+    Fields f = section(root, "identity", IDENTITY_KEYS);
+    if (f == null) {
+      return null;
+    }
+    IdentityConfig.Jwt jwt = null;
+    boolean ok = true;
+    if (f.has("jwt") && !isNull(f.value("jwt"))) {
+      jwt = jwt(f);
+      ok = jwt != null;
+    }
+    List<String> servers = stringList(f, "authorization_servers", (t, p, n) -> httpUrl(n, p));
+    if (!ok || servers == null) {
+      return null;
+    }
+    if (servers.isEmpty() && jwt != null) {
+      servers = List.of(jwt.issuer());
+    }
+    return new IdentityConfig(jwt, servers);
+  }
+
+  private IdentityConfig.Jwt jwt(Fields parent) {
+    Fields f = section(parent, "jwt", JWT_KEYS);
+    if (f == null) {
+      return null;
+    }
+    String issuer = null;
+    if (!f.has("issuer")) {
+      errors.add(parent.path("jwt"), parent.value("jwt"), "missing required key issuer; expected the authorization server's issuer URL (the iss claim)");
+    } else {
+      Text t = text(f.value("issuer"), f.path("issuer"), "the issuer (the iss claim)");
+      issuer = t == null || t.value().isBlank() ? null : t.value();
+      if (t != null && t.value().isBlank()) {
+        errors.add(f.path("issuer"), f.value("issuer"), "the issuer is empty; expected the iss value tokens carry");
+      }
+    }
+    String url = null;
+    Path file = null;
+    boolean keysOk = true;
+    if (f.has("jwks") == f.has("jwks_file")) {
+      errors.add(parent.path("jwt"), parent.value("jwt"), "expected exactly one of jwks (an https URL) and jwks_file (a local JWKS file)");
+      keysOk = false;
+    } else if (f.has("jwks")) {
+      url = httpUrl(f.value("jwks"), f.path("jwks"));
+      if (url != null && !jwksUrlAllowed(url)) {
+        errors.add(f.path("jwks"), f.value("jwks"), "a JWKS URL must use https (plain http only for a loopback host)");
+        url = null;
+      }
+      keysOk = url != null;
+    } else {
+      file = path(f, "jwks_file", null);
+      keysOk = file != null;
+    }
+    String roles = claimName(f, "roles_claim", "roles");
+    String agent = claimName(f, "agent_claim", "client_id");
+    Duration skew = duration(f, "clock_skew", Duration.ofSeconds(30));
+    if (skew != null && skew.compareTo(Duration.ofMinutes(5)) > 0) {
+      errors.add(f.path("clock_skew"), f.value("clock_skew"), "clock skew must be at most 5m");
+      skew = null;
+    }
+    Duration maxAge = duration(f, "jwks_max_age", Duration.ofMinutes(10));
+    Duration minRefresh = duration(f, "jwks_min_refresh", Duration.ofSeconds(30));
+    if (issuer == null || !keysOk || roles == null || agent == null || skew == null || maxAge == null || minRefresh == null) {
+      return null;
+    }
+    return new IdentityConfig.Jwt(issuer, url, file, roles, agent, skew, maxAge, minRefresh);
+  }
+
+  private static boolean jwksUrlAllowed(String url) {
+    URI uri = URI.create(url);
+    String host = uri.getHost() == null ? "" : uri.getHost();
+    return "https".equalsIgnoreCase(uri.getScheme())
+        || host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]") || host.equals("::1");
+  }
+
+  private String claimName(Fields f, String key, String fallback) {
+    if (!f.has(key)) {
+      return fallback;
+    }
+    Text t = text(f.value(key), f.path(key), "a claim name");
+    if (t == null) {
+      return null;
+    }
+    if (!CLAIM_NAME.matcher(t.value()).matches()) {
+      errors.add(f.path(key), f.value(key), "expected a claim name (1-64 letters, digits, _ : . -); got " + show(t));
+      return null;
+    }
+    return t.value();
+  }
+
+  private RateLimitsConfig rateLimits(Fields root, Map<String, AgentConfig> agents) {
+    Fields f = section(root, "rate_limits", RATE_LIMITS_KEYS);
+    if (f == null) {
+      return null;
+    }
+    RateLimitsConfig.Quota bound = quota(f, RateLimitsConfig.Quota.UNLIMITED);
+    boolean ok = bound != null;
+    RateLimitsConfig.Quota defaults = ok ? bound : RateLimitsConfig.Quota.UNLIMITED; // keep checking the rest
+    Map<String, RateLimitsConfig.Quota> overrides = new LinkedHashMap<>();
+    for (Entry e : namedEntries(f, "agents", "a mapping from agent id to its limits").values()) {
+      if (!agents.containsKey(e.key())) {
+        String hint = Suggest.closest(e.key(), List.copyOf(agents.keySet())).map(s -> "did you mean " + s + "? ").orElse("");
+        errors.add(e.path(), e.keyNode(), "no agent " + quote(e.key()) + " is configured; " + hint + "limits can only be set for agents under agents:");
+        ok = false;
+        continue;
+      }
+      Fields af = isNull(e.value()) ? Fields.empty(e.path()) : fields(e.value(), e.path(), QUOTA_KEYS, "the agent's limits (a mapping with " + String.join(", ", QUOTA_KEYS) + ")");
+      RateLimitsConfig.Quota q = af == null ? null : quota(af, defaults);
+      if (q == null) {
+        ok = false;
+      } else {
+        overrides.put(e.key(), q);
+      }
+    }
+    Map<String, Integer> tools = new LinkedHashMap<>();
+    for (Entry e : namedEntries(f, "tools", "a mapping from exposed tool name (server__tool) to calls per minute").values()) {
+      Fields holder = new Fields(f.path("tools"), Map.of(e.key(), e));
+      Integer n = integer(holder, e.key(), 0, 0, 1_000_000);
+      if (n == null) {
+        ok = false;
+      } else {
+        tools.put(e.key(), n);
+      }
+    }
+    return ok ? new RateLimitsConfig(defaults, overrides, tools) : null;
+  }
+
+  private RateLimitsConfig.Quota quota(Fields f, RateLimitsConfig.Quota base) {
+    int max = 1_000_000;
+    Integer perMinute = integer(f, "calls_per_minute", base.callsPerMinute(), 0, max);
+    Integer toolPerMinute = integer(f, "tool_calls_per_minute", base.toolCallsPerMinute(), 0, max);
+    Integer sessionPerMinute = integer(f, "session_calls_per_minute", base.sessionCallsPerMinute(), 0, max);
+    Integer concurrent = integer(f, "concurrent_calls", base.concurrentCalls(), 0, 100_000);
+    Integer sessionTotal = integer(f, "session_total_calls", base.sessionTotalCalls(), 0, Integer.MAX_VALUE);
+    Integer loopRepeats = integer(f, "loop_repeats", base.loopRepeats(), 0, 10_000);
+    if (loopRepeats != null && loopRepeats == 1) {
+      errors.add(f.path("loop_repeats"), f.value("loop_repeats"), "loop_repeats 1 would refuse every call; expected 0 (off) or at least 2");
+      loopRepeats = null;
+    }
+    Duration loopWindow = duration(f, "loop_window", base.loopWindow());
+    if (loopWindow != null && loopWindow.compareTo(Duration.ofHours(24)) > 0) {
+      errors.add(f.path("loop_window"), f.value("loop_window"), "loop_window must be at most 24h");
+      loopWindow = null;
+    }
+    if (perMinute == null || toolPerMinute == null || sessionPerMinute == null || concurrent == null || sessionTotal == null
+        || loopRepeats == null || loopWindow == null) {
+      return null;
+    }
+    return new RateLimitsConfig.Quota(perMinute, toolPerMinute, sessionPerMinute, concurrent, sessionTotal, loopRepeats, loopWindow);
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return List.copyOf(out);
   }
 
   private AuditConfig audit(Fields root, Path dataDir) {

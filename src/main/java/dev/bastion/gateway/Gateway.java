@@ -70,7 +70,11 @@ public final class Gateway implements AutoCloseable {
   private WebServer adminServer;
 
   /** Everything derived from one configuration. */
-  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources, Integrity integrity) {}
+  private record Live(BastionConfig config, Catalog catalog, McpRuntime runtime, Resources resources, Integrity integrity) {
+    dev.bastion.identity.ProtectedResourceMetadata metadata() {
+      return dev.bastion.identity.ProtectedResourceMetadata.fromConfig(config);
+    }
+  }
 
   private Gateway(BastionConfig config, Telemetry.Exporters exporters) {
     this.telemetry = Telemetry.start(config.telemetry(), VERSION, config.listen(), exporters);
@@ -98,7 +102,10 @@ public final class Gateway implements AutoCloseable {
               .host(config.listen().host())
               .port(config.listen().port())
               .maxPayloadSize(config.limits().maxBodyBytes() + 1024L)
-              .routing(r -> g.endpoint.register(r))
+              .routing(r -> {
+                g.endpoint.register(r);
+                new dev.bastion.identity.MetadataEndpoint(() -> g.live.get().metadata()).register(r, "/mcp");
+              })
               .build()
               .start();
       g.telemetry.metrics().observe(g.new Observed());
@@ -215,11 +222,13 @@ public final class Gateway implements AutoCloseable {
                 telemetry.phase(Phase.AUDIT, resources.record()),
                 telemetry.phase(Phase.IDENTIFY, resources.identify()),
                 new SessionStage(sessions),
+                resources.limit(),
                 new RouteStage(catalog),
                 telemetry.phase(Phase.POLICY, resources.decide()),
                 telemetry.upstreamCalls(dispatch, name -> Optional.ofNullable(upstreamConfigs.get(name)))));
     CredentialCheck credentials = resources.credentialCheck();
-    return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity, null);
+    return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity,
+        dev.bastion.identity.ProtectedResourceMetadata.fromConfig(config).metadataUrl());
   }
 
   /** The per-call timeout of one upstream: its own {@code timeout}, else {@code limits.call_timeout}. */

@@ -12,7 +12,7 @@ final class PipelineAssembly {
 
   /** The stages a configuration contributes, built (and compiled) when the config loads. */
   record Parts(
-      Stage accessLog, Stage telemetry, Stage record, Stage identify, Stage session, Stage route, Stage decide, Stage upstream) {}
+      Stage accessLog, Stage telemetry, Stage record, Stage identify, Stage session, Stage limit, Stage route, Stage decide, Stage upstream) {}
 
   static Pipeline assemble(Parts p) {
     return new Pipeline(
@@ -34,6 +34,10 @@ final class PipelineAssembly {
             // session: a legacy session is usable only by the agent that created it; needs the
             // principal, so it comes right after identify.
             p.session(),
+            // limit: per-agent, per-tool and per-session rates, concurrency and loop detection. Needs
+            // the principal (and session); sits before route and decide so that a flood of calls is
+            // turned away before any catalog lookup or policy evaluation is spent on it.
+            p.limit(),
             // route: resolve the real target (server, tool and its definition) from the federated
             // catalog before anything judges the call, so policy sees what will actually run. The
             // catalog holds only tools whose definitions passed the integrity checks

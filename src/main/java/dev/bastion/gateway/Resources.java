@@ -31,6 +31,7 @@ final class Resources implements AutoCloseable {
   private final Visibility visibility;
   private final AuditLog audit;
   private final AuditStage record;
+  private dev.bastion.limits.LimitStage limit;
 
   private Resources(BastionConfig config, IdentifyStage identify, PolicyStage decide, Visibility visibility, AuditLog audit) {
     this.config = config;
@@ -59,11 +60,20 @@ final class Resources implements AutoCloseable {
         .forEach(a -> java.util.logging.Logger.getLogger(Resources.class.getName())
             .warning("agent " + a.id() + " is anonymous: requests without a credential act as it (roles " + a.roles() + ")"));
     AuditLog audit = sameAudit ? previous.audit : AuditLog.open(config.audit(), config.dataDir());
-    return new Resources(config, IdentifyStage.fromConfig(config), decide, new Visibility(policy), audit);
+    Resources built = new Resources(config, IdentifyStage.fromConfig(config), decide, new Visibility(policy), audit);
+    // limit state (buckets, loop windows) survives a reload that leaves the limits unchanged
+    built.limit = previous != null && previous.config.rateLimits().equals(config.rateLimits())
+        ? previous.limit
+        : new dev.bastion.limits.LimitStage(config.rateLimits());
+    return built;
   }
 
   Stage identify() {
     return identify;
+  }
+
+  Stage limit() {
+    return limit;
   }
 
   Stage decide() {

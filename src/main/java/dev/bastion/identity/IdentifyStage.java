@@ -26,9 +26,9 @@ public final class IdentifyStage implements Stage {
     this.authenticators = List.copyOf(authenticators);
   }
 
-  /** API keys (and the anonymous agent, when one is configured). */
+  /** API keys, JWTs when {@code identity.jwt} is configured, and the anonymous agent when one is. */
   public static IdentifyStage fromConfig(BastionConfig config) {
-    return new IdentifyStage(withAnonymous(config, List.of(ApiKeyAuthenticator.fromConfig(config))));
+    return fromConfig(config, JwtSettings.fromConfig(config));
   }
 
   /** The anonymous authenticator goes first: it answers only when no credential was presented. */
@@ -46,7 +46,7 @@ public final class IdentifyStage implements Stage {
    */
   public static IdentifyStage fromConfig(BastionConfig config, JwtSettings jwt) {
     if (jwt == null) {
-      return fromConfig(config);
+      return new IdentifyStage(withAnonymous(config, List.of(ApiKeyAuthenticator.fromConfig(config))));
     }
     return new IdentifyStage(withAnonymous(config, List.of(new JwtAuthenticator(jwt), ApiKeyAuthenticator.fromConfig(config))));
   }

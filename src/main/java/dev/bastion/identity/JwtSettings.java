@@ -47,6 +47,16 @@ public record JwtSettings(
     }
   }
 
+  /** The settings of {@code identity.jwt}, with Bastion's resource URI as audience; null when JWTs are not configured. */
+  public static JwtSettings fromConfig(dev.bastion.config.BastionConfig config) {
+    dev.bastion.config.IdentityConfig.Jwt jwt = config.identity().jwt();
+    if (jwt == null) {
+      return null;
+    }
+    JwksLocation keys = jwt.jwksUrl() != null ? new JwksLocation.Url(URI.create(jwt.jwksUrl())) : new JwksLocation.File(jwt.jwksFile());
+    return new JwtSettings(jwt.issuer(), config.resourceUri(), keys, jwt.rolesClaim(), jwt.agentClaim(), jwt.clockSkew(), jwt.jwksMaxAge(), jwt.jwksMinRefresh());
+  }
+
   /** Settings with the defaults for everything but issuer, audience and keys. */
   public static JwtSettings of(String issuer, String audience, JwksLocation jwks) {
     return new JwtSettings(issuer, audience, jwks, null, null, null, null, null);

@@ -30,6 +30,11 @@ public record ProtectedResourceMetadata(String resource, List<String> authorizat
     }
   }
 
+  /** The metadata for a configuration: its resource URI and {@code identity.authorization_servers}. */
+  public static ProtectedResourceMetadata fromConfig(dev.bastion.config.BastionConfig config) {
+    return new ProtectedResourceMetadata(config.resourceUri(), config.identity().authorizationServers(), List.of());
+  }
+
   /** The metadata document (JSON). */
   public ObjectNode document() {
     JsonNodeFactory f = JsonNodeFactory.instance;

@@ -156,7 +156,12 @@ public final class McpEndpoint {
       switch (outcome) {
         case Outcome.Success s -> reply.finishEmpty(202);
         case Outcome.UpstreamError u -> reply.finishEmpty(202);
-        case Outcome.Failure f -> fail(res, rt, null, era.era(), f.fault());
+        case Outcome.Failure f -> {
+          if (f.fault().code() == ReasonCode.UNAUTHENTICATED) {
+            challenge(res, rt, credential.present());
+          }
+          fail(res, rt, null, era.era(), f.fault());
+        }
       }
       return;
     }
@@ -181,7 +186,10 @@ public final class McpEndpoint {
       case Outcome.Failure f -> {
         WireErrors.Mapping m = WireErrors.map(f.fault().code(), era.era());
         if (m.httpStatus() == 401) {
-          challenge(res, rt);
+          challenge(res, rt, credential.present());
+        }
+        if (f.fault().data() != null && f.fault().data().has("retryAfterMs")) {
+          res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, (f.fault().data().get("retryAfterMs").asLong() + 999) / 1000)));
         }
         reply.finish(m.httpStatus(), errorResponse(id, f.fault(), era.era()));
       }
@@ -268,7 +276,7 @@ public final class McpEndpoint {
   private Optional<Session> authenticatedSession(ServerRequest req, ServerResponse res, McpRuntime rt) {
     Principal principal = rt.credentials().authenticate(credential(req));
     if (!principal.identified()) {
-      challenge(res, rt);
+      challenge(res, rt, credential(req).present());
       fail(res, rt, null, Era.LEGACY, Fault.of(ReasonCode.UNAUTHENTICATED, "a valid bearer credential is required"));
       return Optional.empty();
     }
@@ -286,16 +294,18 @@ public final class McpEndpoint {
 
   // ---------------------------------------------------------------- helpers
 
-  private static void challenge(ServerResponse res, McpRuntime rt) {
-    String value = rt.resourceMetadataUrl() == null ? "Bearer" : "Bearer resource_metadata=\"" + rt.resourceMetadataUrl() + "\"";
-    res.header(HeaderNames.WWW_AUTHENTICATE, value);
+  /** RFC 6750 / RFC 9728 challenge; {@code error="invalid_token"} when a credential was presented and refused. */
+  private static void challenge(ServerResponse res, McpRuntime rt, boolean presented) {
+    String error = presented ? " error=\"invalid_token\"" : "";
+    String metadata = rt.resourceMetadataUrl() == null ? "" : " resource_metadata=\"" + rt.resourceMetadataUrl() + "\"";
+    res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer" + (error.isEmpty() || metadata.isEmpty() ? error + metadata : error + "," + metadata));
   }
 
   private static void fail(ServerResponse res, McpRuntime rt, JsonNode id, Era era, Fault fault) {
     WireErrors.Mapping m = WireErrors.map(fault.code(), era);
     int status = m.httpStatus() == 200 ? 400 : m.httpStatus();
-    if (fault.code() == ReasonCode.UNAUTHENTICATED) {
-      challenge(res, rt);
+    if (fault.code() == ReasonCode.UNAUTHENTICATED && !res.headers().contains(HeaderNames.WWW_AUTHENTICATE)) {
+      challenge(res, rt, false);
     }
     res.status(status);
     res.header(HeaderNames.CONTENT_TYPE, "application/json");

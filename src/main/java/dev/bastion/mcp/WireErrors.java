@@ -37,7 +37,7 @@ public final class WireErrors {
       case UNAUTHENTICATED -> new Mapping(401, JsonRpcCodes.UNAUTHENTICATED);
       case POLICY_DENIED, APPROVAL_REQUIRED, REQUEST_BLOCKED, RESPONSE_BLOCKED, TOOL_QUARANTINED -> new Mapping(200, JsonRpcCodes.GATEWAY_DENIED);
       case UNKNOWN_TARGET -> new Mapping(200, JsonRpcCodes.INVALID_PARAMS);
-      case RATE_LIMITED -> new Mapping(429, JsonRpcCodes.RATE_LIMITED);
+      case RATE_LIMITED, LOOP_DETECTED -> new Mapping(429, JsonRpcCodes.RATE_LIMITED);
       case UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_PROTOCOL_ERROR, UPSTREAM_RESPONSE_TOO_LARGE ->
           new Mapping(200, JsonRpcCodes.UPSTREAM_FAILED);
       case CANCELLED -> new Mapping(200, JsonRpcCodes.REQUEST_CANCELLED);

@@ -28,6 +28,7 @@ public enum ReasonCode {
   UNKNOWN_TARGET("unknown_target"),
   TOOL_QUARANTINED("tool_quarantined"),
   RATE_LIMITED("rate_limited"),
+  LOOP_DETECTED("loop_detected"),
   // --- inspection ---
   REQUEST_BLOCKED("request_blocked"),
   RESPONSE_BLOCKED("response_blocked"),

@@ -7,6 +7,7 @@ import dev.bastion.pipeline.ReasonCode;
 import dev.cel.runtime.CelAttributePattern;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelUnknownSet;
+import dev.cel.runtime.CelVariableResolver;
 import dev.cel.runtime.PartialVars;
 import dev.cel.runtime.Program;
 import java.util.ArrayList;
@@ -34,7 +35,15 @@ public final class CompiledPolicy implements PolicyCompilation {
       CelAttributePattern.create(PolicyVariables.REQUEST),
       CelAttributePattern.create(PolicyVariables.SESSION));
 
-  record CompiledRule(String id, Effect effect, PolicyConfig.Mode mode, Program program) {}
+  /**
+   * @param program evaluates the condition over complete variables (built without unknown tracking,
+   *     which makes every evaluation several times slower)
+   * @param partial the same condition for partial evaluation at discovery (unknown tracking on)
+   */
+  record CompiledRule(String id, Effect effect, PolicyConfig.Mode mode, Program program, Program partial, RuleIndex.Guard guard) {}
+
+  /** How one rule fared for one request, for {@code bastion policy explain}. */
+  public record RuleTrace(String id, Effect effect, PolicyConfig.Mode mode, String outcome, boolean skippedByIndex) {}
 
   private enum RuleOutcome {
     TRUE,
@@ -47,12 +56,28 @@ public final class CompiledPolicy implements PolicyCompilation {
   private final List<CompiledRule> enforced;
   private final List<CompiledRule> shadow;
   private final List<String> ruleIds;
+  private final List<CompiledRule> all;
+  private final RuleIndex enforcedIndex;
+  private final RuleIndex shadowIndex;
 
   CompiledPolicy(Effect defaultEffect, List<CompiledRule> rules) {
     this.defaultEffect = defaultEffect;
+    this.all = List.copyOf(rules);
     this.enforced = rules.stream().filter(r -> r.mode() == PolicyConfig.Mode.ENFORCE).toList();
     this.shadow = rules.stream().filter(r -> r.mode() == PolicyConfig.Mode.SHADOW).toList();
     this.ruleIds = rules.stream().map(CompiledRule::id).toList();
+    this.enforcedIndex = new RuleIndex(enforced);
+    this.shadowIndex = new RuleIndex(shadow);
+  }
+
+  /** All rules, in configuration order. */
+  List<CompiledRule> rules() {
+    return all;
+  }
+
+  /** How many enforce-mode rules have no indexable literal and are evaluated for every request. */
+  public int unindexedRules() {
+    return enforcedIndex.catchAllSize();
   }
 
   public Effect defaultEffect() {
@@ -66,11 +91,55 @@ public final class CompiledPolicy implements PolicyCompilation {
 
   /** Decides one request. Never throws for any input. */
   public PolicyEvaluation decide(PolicyInput input) {
+    return decide(input, true);
+  }
+
+  /** The same decision, evaluating every rule (the reference the index is tested against). */
+  PolicyEvaluation decideWithoutIndex(PolicyInput input) {
+    return decide(input, false);
+  }
+
+  /** Every rule's outcome for one request, and whether the index would skip it. */
+  public List<RuleTrace> explain(PolicyInput input) {
     Map<String, Object> vars = Activations.of(input);
+    CelVariableResolver resolver = resolver(vars);
+    IndexKey key = IndexKey.of(input);
+    List<RuleTrace> out = new ArrayList<>();
+    for (CompiledRule rule : all) {
+      RuleOutcome outcome = evaluate(rule, resolver);
+      out.add(new RuleTrace(rule.id(), rule.effect(), rule.mode(), outcome.name().toLowerCase(java.util.Locale.ROOT),
+          !key.admits(rule.guard())));
+    }
+    return out;
+  }
+
+  /** The values the index looks at, exactly as the CEL variables carry them. */
+  private record IndexKey(String method, String server, String name, String agent, List<String> roles) {
+    static IndexKey of(PolicyInput in) {
+      boolean tool = in.target().kind() == dev.bastion.pipeline.Target.Kind.TOOL;
+      return new IndexKey(in.method(), tool ? in.target().server() : "", tool ? in.target().upstreamName() : "",
+          in.principal().agentId(), in.principal().roles());
+    }
+
+    boolean admits(RuleIndex.Guard guard) {
+      return guard.admits(method, server, name, agent, roles);
+    }
+  }
+
+  private static CelVariableResolver resolver(Map<String, Object> vars) {
+    return name -> java.util.Optional.ofNullable(vars.get(name));
+  }
+
+  private PolicyEvaluation decide(PolicyInput input, boolean indexed) {
+    Map<String, Object> vars = Activations.of(input);
+    CelVariableResolver resolver = resolver(vars); // one resolver for all rules: no per-rule activation copy
+    IndexKey key = IndexKey.of(input);
+    List<CompiledRule> enforcedCandidates = indexed ? enforcedIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : enforced;
+    List<CompiledRule> shadowCandidates = indexed ? shadowIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : shadow;
     List<String> notes = new ArrayList<>();
     Matches matches = new Matches();
-    for (CompiledRule rule : enforced) {
-      RuleOutcome outcome = evaluate(rule, vars);
+    for (CompiledRule rule : enforcedCandidates) {
+      RuleOutcome outcome = evaluate(rule, resolver);
       if (outcome == RuleOutcome.ERROR) {
         notes.add("policy rule " + rule.id() + " failed to evaluate; counted as " + (failClosedMatch(rule) ? "matching" : "not matching"));
       }
@@ -80,8 +149,8 @@ public final class CompiledPolicy implements PolicyCompilation {
     }
     Decision decision = matches.combine(defaultEffect);
     List<String> shadowNotes = new ArrayList<>();
-    for (CompiledRule rule : shadow) {
-      RuleOutcome outcome = evaluate(rule, vars);
+    for (CompiledRule rule : shadowCandidates) {
+      RuleOutcome outcome = evaluate(rule, resolver);
       if (!counts(rule, outcome)) {
         continue;
       }
@@ -141,7 +210,7 @@ public final class CompiledPolicy implements PolicyCompilation {
     };
   }
 
-  private static RuleOutcome evaluate(CompiledRule rule, Map<String, Object> vars) {
+  private static RuleOutcome evaluate(CompiledRule rule, CelVariableResolver vars) {
     try {
       return classify(rule.program().eval(vars), false);
     } catch (CelEvaluationException | RuntimeException e) {
@@ -151,7 +220,7 @@ public final class CompiledPolicy implements PolicyCompilation {
 
   private static RuleOutcome evaluatePartial(CompiledRule rule, PartialVars vars) {
     try {
-      return classify(rule.program().eval(vars), true);
+      return classify(rule.partial().eval(vars), true);
     } catch (CelEvaluationException | RuntimeException e) {
       return RuleOutcome.ERROR;
     }

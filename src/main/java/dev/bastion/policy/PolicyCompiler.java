@@ -33,18 +33,26 @@ public final class PolicyCompiler {
 
   private static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
 
-  private static final CelOptions OPTIONS = CelOptions.current()
-      .enableUnknownTracking(true) // partial evaluation for discovery
-      .enableHeterogeneousNumericComparisons(true) // JSON numbers: args.n > 2.5 works for ints too
-      .comprehensionMaxIterations(10_000) // bounds the work a hostile argument list can cause
-      .maxExpressionCodePointSize(MAX_EXPRESSION_LENGTH)
-      .build();
+  private static final CelOptions OPTIONS = options(false);
 
-  private static final Cel CEL = environment();
+  private static CelOptions options(boolean unknownTracking) {
+    return CelOptions.current()
+        .enableUnknownTracking(unknownTracking)
+        .enableHeterogeneousNumericComparisons(true) // JSON numbers: args.n > 2.5 works for ints too
+        .comprehensionMaxIterations(10_000) // bounds the work a hostile argument list can cause
+        .maxExpressionCodePointSize(MAX_EXPRESSION_LENGTH)
+        .build();
+  }
 
-  private static Cel environment() {
+  /** Compiles, type-checks, and builds the programs that decide calls. */
+  private static final Cel CEL = environment(OPTIONS);
+
+  /** Builds the programs for partial evaluation at discovery (unknown tracking on). */
+  private static final Cel PARTIAL = environment(options(true));
+
+  private static Cel environment(CelOptions options) {
     CelBuilder builder = CelFactory.standardCelBuilder()
-        .setOptions(OPTIONS)
+        .setOptions(options)
         .setStandardMacros(CelStandardMacro.STANDARD_MACROS);
     PolicyVariables.declarations().forEach(builder::addVar);
     return builder.build();
@@ -118,7 +126,9 @@ public final class PolicyCompiler {
             + " but must be a bool; compare explicitly, e.g. `args.flag == true`"));
         return null;
       }
-      return new CompiledPolicy.CompiledRule(id, effect, mode == null ? PolicyConfig.Mode.ENFORCE : mode, CEL.createProgram(ast));
+      return new CompiledPolicy.CompiledRule(
+          id, effect, mode == null ? PolicyConfig.Mode.ENFORCE : mode, CEL.createProgram(ast), PARTIAL.createProgram(ast),
+          RuleIndex.guardOf(ast.getExpr()));
     } catch (CelValidationException | CelEvaluationException e) {
       errors.add(new PolicyError(id, ruleLine, 0, 0, "the condition could not be compiled: " + e.getMessage()));
       return null;
