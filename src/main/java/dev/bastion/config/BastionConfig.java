@@ -18,7 +18,8 @@ public record BastionConfig(
     Map<String, UpstreamConfig> upstreams,
     Map<String, AgentConfig> agents,
     PolicyConfig policy,
-    AuditConfig audit) {
+    AuditConfig audit,
+    FlowConfig flow) {
 
   public BastionConfig {
     Objects.requireNonNull(listen, "listen");
@@ -30,6 +31,14 @@ public record BastionConfig(
     agents = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(agents));
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(audit, "audit");
+    flow = flow == null ? FlowConfig.DEFAULT : flow;
+  }
+
+  /** A configuration without a {@code flow:} section (flow control with its defaults). */
+  public BastionConfig(
+      HostPort listen, HostPort admin, Path dataDir, String publicUrl, SecurityConfig security, LimitsConfig limits,
+      Map<String, UpstreamConfig> upstreams, Map<String, AgentConfig> agents, PolicyConfig policy, AuditConfig audit) {
+    this(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, FlowConfig.DEFAULT);
   }
 
   /** The resource URI agents address (and tokens must be minted for): {@code public_url} or the listener's. */

@@ -51,6 +51,7 @@ public final class Gateway implements AutoCloseable {
   public static final String VERSION = Optional.ofNullable(Gateway.class.getPackage().getImplementationVersion()).orElse("dev");
 
   private final SessionRegistry sessions;
+  private final dev.bastion.flow.FlowSessions flowSessions;
   private final Map<String, Upstream> upstreams = new ConcurrentHashMap<>();
   private final Map<String, UpstreamConfig> upstreamConfigs = new ConcurrentHashMap<>();
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
@@ -66,6 +67,7 @@ public final class Gateway implements AutoCloseable {
 
   private Gateway(BastionConfig config) {
     this.sessions = new SessionRegistry(config.limits().maxSessions(), config.limits().sessionIdleTimeout());
+    this.flowSessions = new dev.bastion.flow.FlowSessions(config.flow().maxSessions(), config.flow().sessionIdleTimeout());
     this.endpoint = new McpEndpoint(() -> live.get().runtime(), sessions);
     this.housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bastion-housekeeping").factory());
   }
@@ -151,7 +153,7 @@ public final class Gateway implements AutoCloseable {
         toStart.add(e.getKey());
       }
     }
-    Resources resources = Resources.build(config, sessions, previous == null ? null : previous.resources());
+    Resources resources = Resources.build(config, sessions, flowSessions, previous == null ? null : previous.resources());
     Live next = new Live(config, catalog, runtime(config, codec, catalog, resources), resources);
     live.set(next);
     if (previous != null && previous.resources() != next.resources()) {
@@ -172,6 +174,7 @@ public final class Gateway implements AutoCloseable {
                 resources.identify(),
                 new SessionStage(sessions),
                 new RouteStage(catalog),
+                resources.flow(),
                 resources.decide(),
                 dispatch));
     CredentialCheck credentials = resources.credentialCheck();

@@ -12,7 +12,7 @@ final class PipelineAssembly {
 
   /** The stages a configuration contributes, built (and compiled) when the config loads. */
   record Parts(
-      Stage accessLog, Stage record, Stage identify, Stage session, Stage route, Stage decide, Stage upstream) {}
+      Stage accessLog, Stage record, Stage identify, Stage session, Stage route, Stage flow, Stage decide, Stage upstream) {}
 
   static Pipeline assemble(Parts p) {
     return new Pipeline(
@@ -32,6 +32,11 @@ final class PipelineAssembly {
             // route: resolve the real target (server, tool and its definition) from the federated
             // catalog before anything judges the call, so policy sees what will actually run.
             p.route(),
+            // flow: information-flow control. Needs the routed target (its labels), must wrap the
+            // upstream call to fingerprint what comes back, and sits before decide so that policy
+            // sees the session's labels (session.labels) and a flow denial never reaches a tool.
+            // Its built-in rules are rules like policy's (ids, enforce/shadow, audited).
+            p.flow(),
             // decide: policy over agent, target, arguments and session; deny by default. Comes
             // last before the upstream so that nothing it refuses ever reaches a tool.
             p.decide(),
