@@ -111,6 +111,7 @@ public final class AttackSim {
       bar(total, total, "done");
       progress.println();
     }
+    results.sort(java.util.Comparator.comparingInt(r -> scenarios.indexOf(r.scenario())));
     return new Scorecard(results);
   }
 
