@@ -98,7 +98,7 @@ final class Binder {
     Map<String, AgentConfig> agents = agents(f);
     PolicyConfig policy = policy(f);
     AuditConfig audit = audit(f, dataDir);
-    FlowConfig flow = flow(f);
+    FlowConfig flow = flow(f, f.sub("upstreams") == null ? Set.of() : f.sub("upstreams").keys());
     if (flow == null) {
       return null;
     }
@@ -448,7 +448,7 @@ final class Binder {
     return new AuditConfig(store, durability, batchWindow, checkpoint, failOpen);
   }
 
-  private FlowConfig flow(Fields root) {
+  private FlowConfig flow(Fields root, Set<String> upstreamNames) {
     Fields f = section(root, "flow", FLOW_KEYS);
     if (f == null) {
       return null;
@@ -458,6 +458,13 @@ final class Binder {
     Map<String, FlowConfig.ServerLabels> servers = new LinkedHashMap<>();
     boolean ok = true;
     for (Entry e : namedEntries(f, "labels", "a mapping from upstream name to its labels").values()) {
+      if (!upstreamNames.contains(e.key())) {
+        String hint = Suggest.closest(e.key(), List.copyOf(upstreamNames)).map(s -> "did you mean " + s + "? ").orElse("");
+        errors.add(e.path(), e.keyNode(), "labels for unknown upstream " + quote(e.key()) + "; " + hint
+            + (upstreamNames.isEmpty() ? "no upstreams are configured" : "the upstreams are: " + String.join(", ", upstreamNames)));
+        ok = false;
+        continue;
+      }
       Fields sf = isNull(e.value()) ? Fields.empty(e.path()) : fields(e.value(), e.path(), FLOW_SERVER_KEYS,
           "the labels of one upstream (confidentiality, integrity, sink, key_arguments, tools, resources)");
       if (sf == null) {

@@ -46,6 +46,15 @@ public final class FlowStage implements Stage {
     this.sessions = sessions;
     this.labels = new LabelResolver(config);
     this.rules = new FlowRules(config);
+    warmUp();
+  }
+
+  /** Loads the normaliser's tables and compiles the patterns now, at config load, not on the first request. */
+  private static void warmUp() {
+    FlowState s = new FlowState();
+    s.observe("warm-up", "0", new FlowLabel(FlowLabel.PRIVATE, FlowConfig.Integrity.UNTRUSTED, Sink.NONE, List.of(), false),
+        List.of("Warm-up text with https://a.example/x, a@b.example and DE44 5001 0517 5407 3249 31."), Set.of());
+    s.inspect(Map.of("q", List.of("d2FybS11cCB0ZXh0IHdpdGggaHR0cHM6Ly9h", "77617a6d2d7570")), List.of("q"), true);
   }
 
   @Override
