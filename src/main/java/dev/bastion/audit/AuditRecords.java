@@ -77,7 +77,7 @@ public final class AuditRecords {
         exchange.era().name().toLowerCase(Locale.ROOT), exchange.protocolVersion(), exchange.method(),
         target.server(), target.exposedName(), CanonicalJson.sha256Hex(args), redactor.redact(args),
         effect(decision, outcome), rules, reason(decision, outcome), latency == null ? null : latency.toMillis(),
-        log.upstreamOutcome(), resultDigest(outcome), List.of(), traceId, null, null);
+        log.upstreamOutcome(), resultDigest(outcome), log.labels(), traceId, null, null);
   }
 
   /**

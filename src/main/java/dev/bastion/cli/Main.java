@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Zero-trust security gateway for AI agents (MCP).",
-    subcommands = {ServeCommand.class, DemoCommand.class, ConfigCommand.class, PolicyCommand.class, dev.bastion.audit.AuditCommand.class, dev.bastion.integrity.ToolsCommand.class, dev.bastion.integrity.ScanCommand.class, KeyCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ServeCommand.class, DemoCommand.class, ConfigCommand.class, PolicyCommand.class, dev.bastion.audit.AuditCommand.class, dev.bastion.integrity.ToolsCommand.class, dev.bastion.integrity.ScanCommand.class, dev.bastion.attacksim.AttackSimCommand.class, KeyCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",

@@ -57,6 +57,7 @@ public final class Gateway implements AutoCloseable {
   public static final String VERSION = Optional.ofNullable(Gateway.class.getPackage().getImplementationVersion()).orElse("dev");
 
   private final SessionRegistry sessions;
+  private final dev.bastion.flow.FlowSessions flowSessions;
   private final Map<String, Upstream> upstreams = new ConcurrentHashMap<>();
   private final Map<String, UpstreamConfig> upstreamConfigs = new ConcurrentHashMap<>();
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
@@ -79,6 +80,7 @@ public final class Gateway implements AutoCloseable {
   private Gateway(BastionConfig config, Telemetry.Exporters exporters) {
     this.telemetry = Telemetry.start(config.telemetry(), VERSION, config.listen(), exporters);
     this.sessions = new SessionRegistry(config.limits().maxSessions(), config.limits().sessionIdleTimeout());
+    this.flowSessions = new dev.bastion.flow.FlowSessions(config.flow().maxSessions(), config.flow().sessionIdleTimeout());
     this.endpoint = new McpEndpoint(() -> live.get().runtime(), sessions);
     this.housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bastion-housekeeping").factory());
   }
@@ -179,7 +181,7 @@ public final class Gateway implements AutoCloseable {
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
     Live previous = live.get();
     // Everything that can fail on a bad configuration is built before anything running is touched.
-    Resources resources = Resources.build(config, sessions, previous == null ? null : previous.resources());
+    Resources resources = Resources.build(config, sessions, flowSessions, previous == null ? null : previous.resources());
     // Tool-definition integrity: the catalog withholds tools whose definitions are not trusted.
     Integrity integrity = new Integrity(config);
     List<String> order = List.copyOf(config.upstreams().keySet());
@@ -224,6 +226,7 @@ public final class Gateway implements AutoCloseable {
                 new SessionStage(sessions),
                 resources.limit(),
                 new RouteStage(catalog),
+                resources.flow(),
                 telemetry.phase(Phase.POLICY, resources.decide()),
                 telemetry.upstreamCalls(dispatch, name -> Optional.ofNullable(upstreamConfigs.get(name)))));
     CredentialCheck credentials = resources.credentialCheck();

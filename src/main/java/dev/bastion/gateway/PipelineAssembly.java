@@ -12,7 +12,7 @@ final class PipelineAssembly {
 
   /** The stages a configuration contributes, built (and compiled) when the config loads. */
   record Parts(
-      Stage accessLog, Stage telemetry, Stage record, Stage identify, Stage session, Stage limit, Stage route, Stage decide, Stage upstream) {}
+      Stage accessLog, Stage telemetry, Stage record, Stage identify, Stage session, Stage limit, Stage route, Stage flow, Stage decide, Stage upstream) {}
 
   static Pipeline assemble(Parts p) {
     return new Pipeline(
@@ -43,6 +43,11 @@ final class PipelineAssembly {
             // catalog holds only tools whose definitions passed the integrity checks
             // (dev.bastion.integrity); a call to a quarantined one ends here with tool_quarantined.
             p.route(),
+            // flow: information-flow control. Needs the routed target (its labels), must wrap the
+            // upstream call to fingerprint what comes back, and sits before decide so that policy
+            // sees the session's labels (session.labels) and a flow denial never reaches a tool.
+            // Its built-in rules are rules like policy's (ids, enforce/shadow, audited).
+            p.flow(),
             // decide: policy over agent, target, arguments and session; deny by default. Comes
             // last before the upstream so that nothing it refuses ever reaches a tool.
             p.decide(),

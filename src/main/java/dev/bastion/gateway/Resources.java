@@ -6,6 +6,8 @@ import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditStage;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.federation.Discovery;
+import dev.bastion.flow.FlowSessions;
+import dev.bastion.flow.FlowStage;
 import dev.bastion.identity.AuthResult;
 import dev.bastion.identity.IdentifyStage;
 import dev.bastion.mcp.CredentialCheck;
@@ -32,8 +34,11 @@ final class Resources implements AutoCloseable {
   private final AuditLog audit;
   private final AuditStage record;
   private dev.bastion.limits.LimitStage limit;
+  private final FlowStage flow;
 
-  private Resources(BastionConfig config, IdentifyStage identify, PolicyStage decide, Visibility visibility, AuditLog audit) {
+  private Resources(
+      BastionConfig config, IdentifyStage identify, FlowStage flow, PolicyStage decide, Visibility visibility, AuditLog audit) {
+    this.flow = flow;
     this.config = config;
     this.identify = identify;
     this.decide = decide;
@@ -42,25 +47,26 @@ final class Resources implements AutoCloseable {
     this.record = new AuditStage(audit);
   }
 
-  static Resources build(BastionConfig config, SessionRegistry sessions, Resources previous) {
+  static Resources build(BastionConfig config, SessionRegistry sessions, FlowSessions flowSessions, Resources previous) {
     CompiledPolicy policy = ConfigChecks.compile(config);
+    FlowStage flow = new FlowStage(config.flow(), flowSessions);
     PolicyStage decide =
         new PolicyStage(
             () -> policy,
             exchange ->
                 exchange.sessionId() == null
-                    ? SessionFacts.NONE
+                    ? new SessionFacts("", 0, flow.labelsOf(exchange))
                     : sessions
                         .peek(exchange.sessionId(), exchange.principal().agentId())
-                        .map(s -> new SessionFacts(s.id(), s.callCount(), List.of()))
-                        .orElse(SessionFacts.NONE));
+                        .map(s -> new SessionFacts(s.id(), s.callCount(), flow.labelsOf(exchange)))
+                        .orElse(new SessionFacts("", 0, flow.labelsOf(exchange))));
     boolean sameAudit = previous != null && previous.config.audit().equals(config.audit()) && previous.config.dataDir().equals(config.dataDir());
     config.agents().values().stream()
         .filter(dev.bastion.config.AgentConfig::anonymous)
         .forEach(a -> java.util.logging.Logger.getLogger(Resources.class.getName())
             .warning("agent " + a.id() + " is anonymous: requests without a credential act as it (roles " + a.roles() + ")"));
     AuditLog audit = sameAudit ? previous.audit : AuditLog.open(config.audit(), config.dataDir());
-    Resources built = new Resources(config, IdentifyStage.fromConfig(config), decide, new Visibility(policy), audit);
+    Resources built = new Resources(config, IdentifyStage.fromConfig(config), flow, decide, new Visibility(policy), audit);
     // limit state (buckets, loop windows) survives a reload that leaves the limits unchanged
     built.limit = previous != null && previous.config.rateLimits().equals(config.rateLimits())
         ? previous.limit
@@ -74,6 +80,10 @@ final class Resources implements AutoCloseable {
 
   Stage limit() {
     return limit;
+  }
+
+  Stage flow() {
+    return flow;
   }
 
   Stage decide() {

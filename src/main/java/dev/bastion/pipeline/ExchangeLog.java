@@ -11,6 +11,7 @@ import java.util.List;
  * other on one thread, so this needs no locking; it is never shared between exchanges.
  */
 public final class ExchangeLog {
+  private List<String> labels = List.of();
   private Principal principal = Principal.UNIDENTIFIED;
   private Target target = Target.GATEWAY;
   private Decision decision;
@@ -81,5 +82,14 @@ public final class ExchangeLog {
 
   public List<String> shadowDecisions() {
     return Collections.unmodifiableList(shadowDecisions);
+  }
+
+  /** The session's information-flow labels once the exchange is done (set by the flow stage). */
+  public void labels(List<String> labels) {
+    this.labels = List.copyOf(labels);
+  }
+
+  public List<String> labels() {
+    return labels;
   }
 }

@@ -32,6 +32,13 @@ public enum ReasonCode {
   // --- inspection ---
   REQUEST_BLOCKED("request_blocked"),
   RESPONSE_BLOCKED("response_blocked"),
+  // --- information flow (dev.bastion.flow) ---
+  /** An external sink was sent private data in a session that has read untrusted content. */
+  FLOW_EXFILTRATION("flow_exfiltration"),
+  /** A consequential action's key argument (recipient, account, URL) came only from untrusted content. */
+  FLOW_UNTRUSTED_ARGUMENT("flow_untrusted_argument"),
+  /** The session's budget of tainted bytes sent to external sinks is spent. */
+  FLOW_EGRESS_BUDGET("flow_egress_budget"),
   // --- upstream ---
   UPSTREAM_UNAVAILABLE("upstream_unavailable"),
   UPSTREAM_TIMEOUT("upstream_timeout"),

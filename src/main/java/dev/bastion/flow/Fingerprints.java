@@ -1,0 +1,258 @@
+package dev.bastion.flow;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The content fingerprints flow control compares: <em>windows</em> (hashes of every run of
+ * {@link #WINDOW} letters and digits of the NFKC-normalised, lower-cased text with everything else
+ * removed, so that re-spacing, punctuation and line breaks do not hide a copy) and <em>tokens</em>
+ * (identifiers worth following on their own: e-mail addresses, hosts, URLs, account numbers, keys —
+ * whole words that contain a digit, an {@code @} or a dot between letters).
+ *
+ * <p>Arguments are also <em>decoded</em> before matching: URL-decoding, base64 (standard and
+ * URL-safe), hex, and the leading labels of a host name joined (DNS exfiltration), recursively to a
+ * bounded depth, so that re-encoded data still matches its origin. All work is bounded by the
+ * length caps below.
+ */
+public final class Fingerprints {
+  /** Letters and digits per window: long enough that ordinary phrases rarely collide. */
+  public static final int WINDOW = 20;
+  /** Longest text (in chars) one value contributes. */
+  static final int MAX_TEXT = 256 * 1024;
+  /** Decoded variants produced for one argument value. */
+  static final int MAX_VARIANTS = 32;
+  static final int MAX_DEPTH = 2;
+
+  private static final Pattern BASE64_RUN = Pattern.compile("[A-Za-z0-9+/_-]{16,}={0,2}");
+  private static final Pattern HEX_RUN = Pattern.compile("(?:[0-9a-fA-F]{2}){8,}");
+  private static final Pattern URL = Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]{1,15}://[^\\s\"'<>()]+");
+  private static final Pattern IBAN = Pattern.compile("\\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\\b");
+  private static final Pattern TOKEN_SPLIT = Pattern.compile("[\\s\"'<>()\\[\\]{},;|`]+");
+
+  private Fingerprints() {}
+
+  /** NFKC, lower case, letters and digits only (the text windows are taken over). */
+  public static String compact(String text) {
+    String s = text.length() > MAX_TEXT ? text.substring(0, MAX_TEXT) : text;
+    s = Normalizer.normalize(s, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+    StringBuilder out = new StringBuilder(s.length());
+    s.codePoints().filter(Character::isLetterOrDigit).forEach(out::appendCodePoint);
+    return out.toString();
+  }
+
+  /** The hash of every window of a compacted text, in order (empty when shorter than a window). */
+  public static long[] windows(String compacted) {
+    int n = compacted.length() - WINDOW + 1;
+    if (n <= 0) {
+      return new long[0];
+    }
+    long[] out = new long[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = hash(compacted, i, i + WINDOW);
+    }
+    return out;
+  }
+
+  /** 64-bit FNV-1a over the chars of {@code s[from, to)}. */
+  static long hash(CharSequence s, int from, int to) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      h ^= c & 0xff;
+      h *= 0x100000001b3L;
+      h ^= c >>> 8;
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  /** The normalised form a token or a key argument is compared in. */
+  public static String normaliseToken(String raw) {
+    String s = Normalizer.normalize(raw.strip(), Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+    s = s.replaceAll("^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}/]+$", "");
+    if (s.startsWith("mailto:")) {
+      s = s.substring("mailto:".length());
+    }
+    return s;
+  }
+
+  /** The tokens worth following in a text: URLs and their hosts, e-mail addresses, IBANs, identifiers. */
+  public static Set<String> tokens(String text) {
+    String s = text.length() > MAX_TEXT ? text.substring(0, MAX_TEXT) : text;
+    Set<String> out = new LinkedHashSet<>();
+    Matcher iban = IBAN.matcher(s);
+    while (iban.find()) {
+      out.add(iban.group().replace(" ", "").toLowerCase(Locale.ROOT));
+    }
+    Matcher url = URL.matcher(s);
+    while (url.find()) {
+      String u = normaliseToken(url.group());
+      out.add(u);
+      String host = host(u);
+      if (host != null) {
+        out.add(host);
+      }
+    }
+    for (String word : TOKEN_SPLIT.split(s)) {
+      String t = normaliseToken(word);
+      if (t.length() >= 6 && t.length() <= 512 && interesting(t)) {
+        out.add(t);
+        int at = t.indexOf('@');
+        if (at > 0 && t.indexOf(':') < 0) {
+          out.add(t.substring(at + 1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The forms a key argument value is looked up in: itself, its host if it is a URL or an address, without spaces. */
+  public static Set<String> keyForms(String value) {
+    Set<String> out = new LinkedHashSet<>();
+    String t = normaliseToken(value);
+    if (t.isEmpty()) {
+      return out;
+    }
+    out.add(t);
+    out.add(t.replace(" ", ""));
+    String host = host(t);
+    if (host != null) {
+      out.add(host);
+    }
+    return out;
+  }
+
+  private static boolean interesting(String t) {
+    boolean digit = false;
+    boolean letter = false;
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      digit |= Character.isDigit(c);
+      letter |= Character.isLetter(c);
+    }
+    return digit || t.contains("@") || (letter && t.matches(".*[\\p{L}\\p{N}]\\.[\\p{L}]{2,}.*"));
+  }
+
+  /** The lower-cased host of a URL or the domain of an e-mail address, or null. */
+  public static String host(String value) {
+    String v = value.strip();
+    int at = v.indexOf('@');
+    if (at > 0 && !v.contains("://") && v.indexOf('@', at + 1) < 0) {
+      String d = v.substring(at + 1).toLowerCase(Locale.ROOT);
+      return d.matches("[\\p{L}\\p{N}.-]+\\.[\\p{L}]{2,}") ? d : null;
+    }
+    if (!v.contains("://")) {
+      return null;
+    }
+    try {
+      URI uri = new URI(v.replace(" ", "%20"));
+      return uri.getHost() == null ? null : uri.getHost().toLowerCase(Locale.ROOT);
+    } catch (Exception e) {
+      Matcher m = Pattern.compile("://([^/?#:@\\s]+)").matcher(v);
+      return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+    }
+  }
+
+  /**
+   * The value and what it decodes to: URL-decoded, base64 and hex runs decoded (when they decode to
+   * text), a URL's host labels joined and decoded, recursively up to {@link #MAX_DEPTH}.
+   */
+  public static List<String> decodedVariants(String value) {
+    List<String> out = new ArrayList<>();
+    Set<String> seen = new LinkedHashSet<>();
+    expand(value.length() > MAX_TEXT ? value.substring(0, MAX_TEXT) : value, 0, out, seen);
+    return out;
+  }
+
+  private static void expand(String v, int depth, List<String> out, Set<String> seen) {
+    if (out.size() >= MAX_VARIANTS || v.isEmpty() || !seen.add(v)) {
+      return;
+    }
+    out.add(v);
+    if (depth >= MAX_DEPTH) {
+      return;
+    }
+    if (v.indexOf('%') >= 0 || v.indexOf('+') >= 0) {
+      try {
+        expand(URLDecoder.decode(v, StandardCharsets.UTF_8), depth + 1, out, seen);
+      } catch (IllegalArgumentException ignored) {
+        // not URL-encoded after all
+      }
+    }
+    String host = host(v);
+    if (host != null) {
+      String[] labels = host.split("\\.");
+      if (labels.length > 2) {
+        StringBuilder joined = new StringBuilder();
+        for (int i = 0; i < labels.length - 2; i++) {
+          joined.append(labels[i]);
+        }
+        decodeRuns(joined.toString(), depth, out, seen);
+      }
+    }
+    decodeRuns(v, depth, out, seen);
+  }
+
+  private static void decodeRuns(String v, int depth, List<String> out, Set<String> seen) {
+    Matcher hex = HEX_RUN.matcher(v);
+    while (hex.find() && out.size() < MAX_VARIANTS) {
+      text(HexFormat.of().parseHex(hex.group())).ifPresent(t -> expand(t, depth + 1, out, seen));
+    }
+    Matcher b64 = BASE64_RUN.matcher(v);
+    while (b64.find() && out.size() < MAX_VARIANTS) {
+      String run = b64.group();
+      byte[] bytes = base64(run);
+      if (bytes != null) {
+        text(bytes).ifPresent(t -> expand(t, depth + 1, out, seen));
+      }
+    }
+  }
+
+  private static byte[] base64(String run) {
+    String r = run.replace('-', '+').replace('_', '/');
+    String unpadded = r.replace("=", "");
+    int pad = (4 - unpadded.length() % 4) % 4;
+    if (pad == 3) {
+      unpadded = unpadded.substring(0, unpadded.length() - 1);
+      pad = 0;
+    }
+    try {
+      return Base64.getDecoder().decode(unpadded + "=".repeat(pad));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Bytes as text when they are valid UTF-8 and mostly printable. */
+  private static java.util.Optional<String> text(byte[] bytes) {
+    if (bytes.length < 4) {
+      return java.util.Optional.empty();
+    }
+    try {
+      String s = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+      long printable = s.codePoints().filter(c -> !Character.isISOControl(c) || c == '\n' || c == '\t' || c == '\r').count();
+      return printable * 10 >= s.codePointCount(0, s.length()) * 9L ? java.util.Optional.of(s) : java.util.Optional.empty();
+    } catch (CharacterCodingException e) {
+      return java.util.Optional.empty();
+    }
+  }
+}
