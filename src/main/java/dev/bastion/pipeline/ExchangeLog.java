@@ -19,6 +19,7 @@ public final class ExchangeLog {
   private String upstreamOutcome;
   private final List<String> notes = new ArrayList<>();
   private final List<String> shadowDecisions = new ArrayList<>();
+  private final List<Finding> findings = new ArrayList<>();
 
   public Principal principal() {
     return principal;
@@ -81,5 +82,14 @@ public final class ExchangeLog {
 
   public List<String> shadowDecisions() {
     return Collections.unmodifiableList(shadowDecisions);
+  }
+
+  /** Adds what the firewall's inspection found (request or response side). */
+  public void findings(List<Finding> found) {
+    findings.addAll(found);
+  }
+
+  public List<Finding> findings() {
+    return Collections.unmodifiableList(findings);
   }
 }
