@@ -18,7 +18,8 @@ public record BastionConfig(
     Map<String, UpstreamConfig> upstreams,
     Map<String, AgentConfig> agents,
     PolicyConfig policy,
-    AuditConfig audit) {
+    AuditConfig audit,
+    FirewallConfig firewall) {
 
   public BastionConfig {
     Objects.requireNonNull(listen, "listen");
@@ -30,6 +31,7 @@ public record BastionConfig(
     agents = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(agents));
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(audit, "audit");
+    Objects.requireNonNull(firewall, "firewall");
   }
 
   /** The resource URI agents address (and tokens must be minted for): {@code public_url} or the listener's. */

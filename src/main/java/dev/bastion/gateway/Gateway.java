@@ -172,7 +172,9 @@ public final class Gateway implements AutoCloseable {
                 resources.identify(),
                 new SessionStage(sessions),
                 new RouteStage(catalog),
+                resources.inspectRequest(),
                 resources.decide(),
+                resources.inspectResponse(),
                 dispatch));
     CredentialCheck credentials = resources.credentialCheck();
     return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity, null);

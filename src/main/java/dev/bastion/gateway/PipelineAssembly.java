@@ -12,7 +12,15 @@ final class PipelineAssembly {
 
   /** The stages a configuration contributes, built (and compiled) when the config loads. */
   record Parts(
-      Stage accessLog, Stage record, Stage identify, Stage session, Stage route, Stage decide, Stage upstream) {}
+      Stage accessLog,
+      Stage record,
+      Stage identify,
+      Stage session,
+      Stage route,
+      Stage inspectRequest,
+      Stage decide,
+      Stage inspectResponse,
+      Stage upstream) {}
 
   static Pipeline assemble(Parts p) {
     return new Pipeline(
@@ -32,9 +40,17 @@ final class PipelineAssembly {
             // route: resolve the real target (server, tool and its definition) from the federated
             // catalog before anything judges the call, so policy sees what will actually run.
             p.route(),
+            // inspect-request: schema, argument rules (paths, URLs, shell) and content detectors over
+            // the arguments. After route, because it needs the tool's definition and argument rules;
+            // before decide, so that policy sees request.findings and works on redacted arguments.
+            p.inspectRequest(),
             // decide: policy over agent, target, arguments and session; deny by default. Comes
             // last before the upstream so that nothing it refuses ever reaches a tool.
             p.decide(),
+            // inspect-response: wraps the upstream (innermost), so it sees every result before any
+            // other stage or the agent does; redacts or blocks it and asks policy again with
+            // response.findings. After decide, so a refused call never reaches it.
+            p.inspectResponse(),
             // upstream: the terminal stage; answers gateway methods itself, forwards the rest.
             p.upstream()));
   }

@@ -8,16 +8,22 @@ import dev.bastion.config.BastionConfig;
 import dev.bastion.federation.Discovery;
 import dev.bastion.identity.AuthResult;
 import dev.bastion.identity.IdentifyStage;
+import dev.bastion.inspect.FirewallRedactor;
+import dev.bastion.inspect.RequestInspectionStage;
+import dev.bastion.inspect.ResponseInspectionStage;
 import dev.bastion.mcp.CredentialCheck;
 import dev.bastion.mcp.SessionRegistry;
+import dev.bastion.pipeline.Exchange;
 import dev.bastion.pipeline.Principal;
 import dev.bastion.pipeline.Stage;
 import dev.bastion.policy.CompiledPolicy;
 import dev.bastion.policy.Exposure;
+import dev.bastion.policy.PolicyInput;
 import dev.bastion.policy.PolicyStage;
 import dev.bastion.policy.SessionFacts;
 import dev.bastion.policy.Visibility;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The stateful and compiled parts one configuration contributes to the pipeline: authenticators,
@@ -31,39 +37,61 @@ final class Resources implements AutoCloseable {
   private final Visibility visibility;
   private final AuditLog audit;
   private final AuditStage record;
+  private final RequestInspectionStage inspectRequest;
+  private final ResponseInspectionStage inspectResponse;
 
-  private Resources(BastionConfig config, IdentifyStage identify, PolicyStage decide, Visibility visibility, AuditLog audit) {
+  private Resources(
+      BastionConfig config,
+      IdentifyStage identify,
+      PolicyStage decide,
+      Visibility visibility,
+      AuditLog audit,
+      RequestInspectionStage inspectRequest,
+      ResponseInspectionStage inspectResponse) {
     this.config = config;
     this.identify = identify;
     this.decide = decide;
     this.visibility = visibility;
     this.audit = audit;
-    this.record = new AuditStage(audit);
+    this.inspectRequest = inspectRequest;
+    this.inspectResponse = inspectResponse;
+    this.record = new AuditStage(audit, new FirewallRedactor(inspectRequest.inspector()));
   }
 
   static Resources build(BastionConfig config, SessionRegistry sessions, Resources previous) {
     CompiledPolicy policy = ConfigChecks.compile(config);
-    PolicyStage decide =
-        new PolicyStage(
-            () -> policy,
-            exchange ->
-                exchange.sessionId() == null
-                    ? SessionFacts.NONE
-                    : sessions
-                        .peek(exchange.sessionId(), exchange.principal().agentId())
-                        .map(s -> new SessionFacts(s.id(), s.callCount(), List.of()))
-                        .orElse(SessionFacts.NONE));
+    Function<Exchange, SessionFacts> sessionFacts =
+        exchange ->
+            exchange.sessionId() == null
+                ? SessionFacts.NONE
+                : sessions
+                    .peek(exchange.sessionId(), exchange.principal().agentId())
+                    .map(s -> new SessionFacts(s.id(), s.callCount(), List.of()))
+                    .orElse(SessionFacts.NONE);
+    PolicyStage decide = new PolicyStage(() -> policy, sessionFacts);
+    RequestInspectionStage inspectRequest = RequestInspectionStage.fromConfig(config.firewall());
+    ResponseInspectionStage inspectResponse = new ResponseInspectionStage(
+        config.firewall(),
+        (exchange, findings) -> policy.decide(PolicyInput.of(exchange, sessionFacts.apply(exchange)).withResponseFindings(findings)).decision());
     boolean sameAudit = previous != null && previous.config.audit().equals(config.audit()) && previous.config.dataDir().equals(config.dataDir());
     config.agents().values().stream()
         .filter(dev.bastion.config.AgentConfig::anonymous)
         .forEach(a -> java.util.logging.Logger.getLogger(Resources.class.getName())
             .warning("agent " + a.id() + " is anonymous: requests without a credential act as it (roles " + a.roles() + ")"));
     AuditLog audit = sameAudit ? previous.audit : AuditLog.open(config.audit(), config.dataDir());
-    return new Resources(config, IdentifyStage.fromConfig(config), decide, new Visibility(policy), audit);
+    return new Resources(config, IdentifyStage.fromConfig(config), decide, new Visibility(policy), audit, inspectRequest, inspectResponse);
   }
 
   Stage identify() {
     return identify;
+  }
+
+  Stage inspectRequest() {
+    return inspectRequest;
+  }
+
+  Stage inspectResponse() {
+    return inspectResponse;
   }
 
   Stage decide() {
