@@ -24,7 +24,7 @@ import java.util.concurrent.TimeoutException;
  * every form {@code inet_aton} accepts (decimal {@code 2130706433}, octal {@code 0177.0.0.1}, hex
  * {@code 0x7f.1}, short {@code 127.1}) and IPv6 (including IPv4-mapped, NAT64 and 6to4 forms, whose
  * embedded IPv4 address is checked). Names are resolved with a bounded timeout; a name that does not
- * resolve is refused (fail closed).
+ * resolve is refused (fail closed) unless it is on the allowlist (then the tool's own fetch fails).
  *
  * <p>What this cannot see: redirects the tool follows and a name that resolves differently when the
  * tool looks it up (DNS rebinding). Those are the upstream's to refuse; see docs/firewall.md.
@@ -92,6 +92,9 @@ public final class UrlCheck {
     if (literal.isPresent()) {
       return blocked(literal.get()) ? Optional.of("ssrf_private_address") : Optional.empty();
     }
+    // A host on the allowlist is trusted to exist: if it does not resolve here, the tool's own fetch
+    // fails; if it resolves to an internal address, that is still refused.
+    boolean listed = !allowHosts.isEmpty();
     List<InetAddress> addresses;
     try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<List<InetAddress>> f = executor.submit(() -> resolver.resolve(ascii));
@@ -99,16 +102,16 @@ public final class UrlCheck {
         addresses = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
         f.cancel(true);
-        return Optional.of("ssrf_unresolvable");
+        return listed ? Optional.empty() : Optional.of("ssrf_unresolvable");
       } catch (ExecutionException e) {
-        return Optional.of("ssrf_unresolvable");
+        return listed ? Optional.empty() : Optional.of("ssrf_unresolvable");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return Optional.of("ssrf_unresolvable");
       }
     }
     if (addresses.isEmpty()) {
-      return Optional.of("ssrf_unresolvable");
+      return listed ? Optional.empty() : Optional.of("ssrf_unresolvable");
     }
     for (InetAddress a : addresses) {
       if (blocked(a)) {
