@@ -77,6 +77,8 @@ public final class Canonicalizer {
         found.add(Obfuscation.BIDI_CONTROL);
       } else if (isInvisible(cp)) {
         found.add(Obfuscation.ZERO_WIDTH);
+      } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+        out.append('\uFFFD'); // an unpaired surrogate; never let removals pair it up with another
       } else if (cp < 0x20 && cp != '\n' && cp != '\r' && cp != '\t' || cp >= 0x7F && cp < 0xA0) {
         found.add(Obfuscation.CONTROL_CHARACTER);
       } else {

@@ -37,6 +37,9 @@ public final class Inspector {
     this.maxResultChars = config.maxResultChars();
     this.maxLineChars = config.maxLineChars();
     this.onOversize = config.onOversize();
+    // Class loading and pattern compilation (ICU's confusable data included) at config load, not on a first call.
+    scanner.inspect("warm-up: see ![x](https://warm.invalid/a.png?q=1) and AKIAQ3EXAMPLE7KEY4ZZ\u200b");
+    HostMatch.skeleton("warm");
   }
 
   /**

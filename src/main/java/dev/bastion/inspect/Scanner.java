@@ -163,7 +163,7 @@ public final class Scanner {
     int before = hits.size();
     if (len >= 16) {
       for (SecretRules.Rule rule : SecretRules.RULES) {
-        if (token.contains(rule.hint())) {
+        if (rule.hinted(token)) {
           Matcher m = rule.pattern().matcher(token);
           while (m.find()) {
             if (SecretRules.accept(rule, token, m)) {
@@ -193,6 +193,18 @@ public final class Scanner {
       decoded(token, start, depth, hits);
     }
     return resume;
+  }
+
+  /** {@code text.indexOf(needle, from)} restricted to matches starting before {@code limit}. */
+  static int indexOf(String text, String needle, int from, int limit) {
+    int last = Math.min(limit, text.length() - needle.length());
+    char first = needle.charAt(0);
+    for (int k = Math.max(0, from); k <= last; k++) {
+      if (text.charAt(k) == first && text.startsWith(needle, k)) {
+        return k;
+      }
+    }
+    return -1;
   }
 
   private static boolean overlaps(List<Hit> hits, int from, int start, int end) {
@@ -294,13 +306,13 @@ public final class Scanner {
     if (!header.contains("PRIVATE KEY-----")) {
       return start + 10;
     }
-    int endMarker = text.indexOf("-----END", start + 10);
+    int endMarker = indexOf(text, "-----END", start + 10, start + 64 * 1024);
     int end;
-    if (endMarker < 0 || endMarker - start > 64 * 1024) {
+    if (endMarker < 0) {
       end = Math.min(text.length(), start + 64 * 1024);
     } else {
-      int close = text.indexOf("-----", endMarker + 8);
-      end = close < 0 ? text.length() : close + 5;
+      int close = indexOf(text, "-----", endMarker + 8, endMarker + 120);
+      end = close < 0 ? Math.min(text.length(), endMarker + 120) : close + 5;
     }
     hits.add(new Hit(Category.SECRET, "private_key", start, end));
     return end;
@@ -506,8 +518,8 @@ public final class Scanner {
     if (w < end && text.charAt(w) == ':' && wl <= 9 && atLineStart(text, start)) {
       String role = text.substring(start, w).toLowerCase(Locale.ROOT);
       if (ROLE_WORDS.contains(role)) {
-        int lineEnd = text.indexOf('\n', w);
-        hits.add(new Hit(Category.INJECTION, "fake_chat_turn", start, lineEnd < 0 ? text.length() : lineEnd));
+        int lineEnd = indexOf(text, "\n", w, w + 1000);
+        hits.add(new Hit(Category.INJECTION, "fake_chat_turn", start, lineEnd < 0 ? Math.min(text.length(), w + 1000) : lineEnd));
         return;
       }
     }
@@ -595,8 +607,8 @@ public final class Scanner {
       return i;
     }
     if (next == '!' && text.startsWith("<!--", i)) {
-      int close = text.indexOf("-->", i + 4);
-      int end = close < 0 ? Math.min(n, i + 8192) : Math.min(close + 3, i + 8192);
+      int close = indexOf(text, "-->", i + 4, i + 8192);
+      int end = close < 0 ? Math.min(n, i + 8192) : close + 3;
       if (IMPERATIVE.matcher(text.substring(i + 4, Math.max(i + 4, Math.min(end, n) - (close < 0 ? 0 : 3)))).find()) {
         hits.add(new Hit(Category.INJECTION, "hidden_html", i, end));
       }
@@ -624,8 +636,14 @@ public final class Scanner {
 
   /** At {@code ](}: a markdown link or image whose URL carries data to a host not on the allowlist. */
   private void markdownLink(String text, int i, List<Hit> hits) {
-    int open = text.lastIndexOf('[', i);
-    if (open < 0 || i - open > 201) {
+    int open = -1;
+    for (int k = i - 1; k >= 0 && i - k <= 201; k--) {
+      if (text.charAt(k) == '[') {
+        open = k;
+        break;
+      }
+    }
+    if (open < 0) {
       return;
     }
     int from = open > 0 && text.charAt(open - 1) == '!' ? open - 1 : open;

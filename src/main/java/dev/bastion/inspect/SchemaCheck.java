@@ -24,6 +24,14 @@ public final class SchemaCheck {
 
   private record Compiled(ObjectNode definition, Schema schema, String problem) {}
 
+  /** Loads the meta-schemas now (at config load), not on an agent's first call. */
+  public SchemaCheck() {
+    ObjectNode warm = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    warm.putObject("inputSchema").put("type", "object").putObject("properties").putObject("a").put("type", "string");
+    check("", warm, warm.objectNode().put("a", "b"));
+    cache.clear();
+  }
+
   /** Null if the arguments conform, else a short description of the first problems (no values). */
   public String check(String toolName, ObjectNode definition, JsonNode arguments) {
     if (definition == null || !definition.path("inputSchema").isObject()) {

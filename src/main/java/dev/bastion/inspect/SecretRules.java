@@ -12,21 +12,31 @@ import java.util.List;
 final class SecretRules {
   private SecretRules() {}
 
-  record Rule(String detector, String hint, Pattern pattern) {
-    Rule(String detector, String hint, String regex) {
-      this(detector, hint, Pattern.compile(regex));
+  record Rule(String detector, List<String> hints, Pattern pattern) {
+    Rule(String detector, String hints, String regex) {
+      this(detector, List.of(hints.split(",")), Pattern.compile(regex));
+    }
+
+    /** True if one of the literal hints occurs in the token. */
+    boolean hinted(String token) {
+      for (String h : hints) {
+        if (token.contains(h)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
   static final List<Rule> RULES = List.of(
-      new Rule("aws_access_key", "A", "\\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[0-9A-Z]{16}\\b"),
+      new Rule("aws_access_key", "AKIA,ASIA,ABIA,ACCA,AIDA,AROA,AIPA,ANPA,ANVA,AGPA", "\\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[0-9A-Z]{16}\\b"),
       new Rule("gcp_api_key", "AIza", "\\bAIza[0-9A-Za-z_-]{35}"),
       new Rule("gcp_oauth_token", "ya29.", "\\bya29\\.[0-9A-Za-z_-]{20,}"),
       new Rule("azure_storage_key", "AccountKey=", "AccountKey=[A-Za-z0-9+/]{80,90}={0,2}"),
       new Rule("azure_sas_token", "sig=", "[?&]sv=\\d{4}-\\d{2}-\\d{2}&.*?sig=[A-Za-z0-9%+/]{30,}={0,2}"),
-      new Rule("github_token", "gh", "\\bgh[pousr]_[A-Za-z0-9]{36,255}"),
+      new Rule("github_token", "ghp_,gho_,ghu_,ghs_,ghr_", "\\bgh[pousr]_[A-Za-z0-9]{36,255}"),
       new Rule("github_token", "github_pat_", "\\bgithub_pat_[A-Za-z0-9_]{22,255}"),
-      new Rule("gitlab_token", "gl", "\\bgl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent)-[A-Za-z0-9_-]{20,}"),
+      new Rule("gitlab_token", "glpat-,gldt-,glrt-,glptt-,glft-,glsoat-,glcbt-,glimt-,glagent-", "\\bgl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent)-[A-Za-z0-9_-]{20,}"),
       new Rule("slack_token", "xox", "\\bxox[abposre]-[A-Za-z0-9-]{10,}"),
       new Rule("slack_webhook", "hooks.slack.com", "hooks\\.slack\\.com/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]{16,}"),
       new Rule("stripe_key", "_live_", "\\b(?:sk|rk)_live_[A-Za-z0-9]{16,}"),
