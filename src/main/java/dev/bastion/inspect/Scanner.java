@@ -161,7 +161,14 @@ public final class Scanner {
       return Math.max(resume, pem(text, start, hits));
     }
     int before = hits.size();
-    if (len >= 16) {
+    // Every vendor format and every generic secret has a digit; digit-free tokens (long words, most
+    // paths and URLs) skip the rules unless they could be a connection string.
+    boolean digit = false;
+    for (int k = start; k < end && !digit; k++) {
+      char ch = text.charAt(k);
+      digit = ch >= '0' && ch <= '9';
+    }
+    if (len >= 16 && (digit || token.contains("://"))) {
       for (SecretRules.Rule rule : SecretRules.RULES) {
         if (rule.hinted(token)) {
           Matcher m = rule.pattern().matcher(token);
@@ -804,6 +811,16 @@ public final class Scanner {
   private static String printableUtf8(byte[] bytes, int len) {
     if (len < 6) {
       return null;
+    }
+    int plausible = 0;
+    for (int i = 0; i < len; i++) {
+      int b = bytes[i] & 0xFF;
+      if (b >= 0x20 && b != 0x7F || b == '\n' || b == '\r' || b == '\t') {
+        plausible++;
+      }
+    }
+    if (plausible * 10 < len * 9) {
+      return null; // binary: no need to decode it as text
     }
     String s;
     try {
