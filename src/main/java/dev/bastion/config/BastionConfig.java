@@ -23,7 +23,8 @@ public record BastionConfig(
     IntegrityConfig integrity,
     IdentityConfig identity,
     RateLimitsConfig rateLimits,
-    FlowConfig flow) {
+    FlowConfig flow,
+    FirewallConfig firewall) {
 
   public BastionConfig {
     Objects.requireNonNull(listen, "listen");
@@ -40,13 +41,14 @@ public record BastionConfig(
     identity = identity == null ? IdentityConfig.DEFAULT : identity;
     rateLimits = rateLimits == null ? RateLimitsConfig.NONE : rateLimits;
     flow = flow == null ? FlowConfig.DEFAULT : flow;
+    firewall = firewall == null ? FirewallConfig.DEFAULT : firewall;
   }
 
   /** A configuration of the core sections only; every later section takes its defaults. */
   public BastionConfig(
       HostPort listen, HostPort admin, Path dataDir, String publicUrl, SecurityConfig security, LimitsConfig limits,
       Map<String, UpstreamConfig> upstreams, Map<String, AgentConfig> agents, PolicyConfig policy, AuditConfig audit) {
-    this(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, null, null, null, null, null);
+    this(listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, null, null, null, null, null, null);
   }
 
   /** The resource URI agents address (and tokens must be minted for): {@code public_url} or the listener's. */

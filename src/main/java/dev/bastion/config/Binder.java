@@ -45,7 +45,7 @@ final class Binder {
   static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer");
 
   static final List<String> ROOT_KEYS =
-      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit", "telemetry", "integrity", "identity", "rate_limits", "flow");
+      List.of("listen", "admin", "data_dir", "public_url", "security", "limits", "upstreams", "agents", "policy", "audit", "telemetry", "integrity", "identity", "rate_limits", "flow", "firewall");
   static final List<String> SECURITY_KEYS = List.of("allowed_origins", "allowed_hosts");
   static final List<String> LIMITS_KEYS = List.of(
       "max_body_bytes", "max_json_depth", "max_string_length", "max_response_bytes", "call_timeout", "max_sessions", "session_idle_timeout");
@@ -68,6 +68,11 @@ final class Binder {
   static final List<String> FLOW_RULE_KEYS = List.of("exfiltration", "untrusted_key_argument", "egress_budget");
   static final Pattern CONFIDENTIALITY = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
   static final Pattern DOMAIN = Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  static final List<String> FIREWALL_KEYS = List.of(
+      "enabled", "actions", "link_hosts", "validate_schema", "max_result_chars", "max_line_chars", "on_oversize", "tools");
+  static final List<String> FIREWALL_ACTION_KEYS = List.of("request", "response");
+  static final List<String> FIREWALL_ARGUMENT_KEYS = List.of("type", "roots", "allow_hosts");
+  static final Pattern DETECTOR_ID = Pattern.compile("[a-z][a-z0-9_]{0,63}");
   static final List<String> AUDIT_KEYS = List.of("store", "durability", "batch_window", "checkpoint_interval", "fail_open");
   static final List<String> INTEGRITY_KEYS = List.of("mode", "manifest", "on_change");
 
@@ -117,16 +122,16 @@ final class Binder {
     IntegrityConfig integrity = integrity(f);
     IdentityConfig identity = identity(f);
     RateLimitsConfig rateLimits = rateLimits(f, agents);
+    FirewallConfig firewall = firewall(f);
     FlowConfig flow = flow(f, f.sub("upstreams") == null ? Set.of() : f.sub("upstreams").keys());
-    if (flow == null) {
-      return null;
-    }
     if (!errors.isEmpty() || listen == null || admin == null || dataDir == null || security == null || limits == null
-        || policy == null || audit == null || telemetry == null || integrity == null || identity == null || rateLimits == null) {
+        || policy == null || audit == null || telemetry == null || integrity == null || identity == null || rateLimits == null
+        || flow == null || firewall == null) {
       return null; // the loader reports an internal error if nothing explains the null
     }
     return new BastionConfig(
-        listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, telemetry, integrity, identity, rateLimits, flow);
+        listen, admin, dataDir, publicUrl, security, limits, upstreams, agents, policy, audit, telemetry, integrity, identity, rateLimits,
+        flow, firewall);
   }
 
   private SecurityConfig security(Fields root) {
@@ -836,6 +841,108 @@ final class Binder {
       ok &= keyArguments != null;
     }
     return ok ? new FlowConfig.LabelSpec(confidentiality, integrity, sink, keyArguments) : null;
+  }
+
+  private FirewallConfig firewall(Fields root) {
+    Fields f = section(root, "firewall", FIREWALL_KEYS);
+    if (f == null) {
+      return null;
+    }
+    FirewallConfig d = FirewallConfig.DEFAULT;
+    Boolean enabled = bool(f, "enabled", d.enabled());
+    Map<String, FirewallConfig.Actions> actions = new LinkedHashMap<>(FirewallConfig.DEFAULT_ACTIONS);
+    boolean ok = true;
+    for (Entry e : namedEntries(f, "actions", "a mapping from a category (secret, pii, injection, obfuscation, argument) or detector id to {request, response}").values()) {
+      if (!DETECTOR_ID.matcher(e.key()).matches()) {
+        errors.add(e.path(), e.keyNode(), "expected a category (secret, pii, injection, obfuscation, argument) or a detector id such as aws_access_key; got " + quote(e.key()));
+        ok = false;
+        continue;
+      }
+      Fields a = fields(e.value(), e.path(), FIREWALL_ACTION_KEYS, "a mapping with request and/or response, each block, redact or record");
+      if (a == null) {
+        ok = false;
+        continue;
+      }
+      FirewallConfig.Actions base = actions.getOrDefault(e.key(), new FirewallConfig.Actions(null, null));
+      FirewallConfig.Action req = a.has("request") ? choice(a.value("request"), a.path("request"), FirewallConfig.Action.class, "block", "redact", "record") : base.request();
+      FirewallConfig.Action resp = a.has("response") ? choice(a.value("response"), a.path("response"), FirewallConfig.Action.class, "block", "redact", "record") : base.response();
+      if (a.has("request") && req == null || a.has("response") && resp == null) {
+        ok = false;
+        continue;
+      }
+      actions.put(e.key(), new FirewallConfig.Actions(req, resp));
+    }
+    List<String> linkHosts = stringList(f, "link_hosts", (t, p, n) -> hostPattern(t, p, n));
+    Boolean validate = bool(f, "validate_schema", d.validateSchema());
+    Integer maxResult = integer(f, "max_result_chars", d.maxResultChars(), 1024, Integer.MAX_VALUE);
+    Integer maxLine = integer(f, "max_line_chars", d.maxLineChars(), 80, Integer.MAX_VALUE);
+    FirewallConfig.Oversize oversize = f.has("on_oversize")
+        ? choice(f.value("on_oversize"), f.path("on_oversize"), FirewallConfig.Oversize.class, "truncate", "block")
+        : d.onOversize();
+    Map<String, Map<String, FirewallConfig.ArgumentRule>> tools = new LinkedHashMap<>();
+    for (Entry tool : namedEntries(f, "tools", "a mapping from a tool's exposed name (server__tool) to its argument rules").values()) {
+      Fields args = fields(tool.value(), tool.path(), null, "a mapping from argument name to {type, roots, allow_hosts}");
+      if (args == null) {
+        ok = false;
+        continue;
+      }
+      Map<String, FirewallConfig.ArgumentRule> rules = new LinkedHashMap<>();
+      for (String arg : args.keys()) {
+        String ap = args.path(arg);
+        Fields r = fields(args.value(arg), ap, FIREWALL_ARGUMENT_KEYS, "an argument rule: {type: path|url|plain, roots, allow_hosts}");
+        if (r == null) {
+          ok = false;
+          continue;
+        }
+        if (!r.has("type")) {
+          errors.add(ap, args.value(arg), "missing required key type; expected path, url or plain");
+          ok = false;
+          continue;
+        }
+        FirewallConfig.ArgumentRule.Kind kind = choice(r.value("type"), r.path("type"), FirewallConfig.ArgumentRule.Kind.class, "path", "url", "plain");
+        List<String> rootTexts = stringList(r, "roots", (t, p, n) -> t.value().isBlank() ? null : t.value());
+        List<String> hosts = stringList(r, "allow_hosts", (t, p, n) -> hostPattern(t, p, n));
+        if (kind == null || rootTexts == null || hosts == null) {
+          ok = false;
+          continue;
+        }
+        if (kind == FirewallConfig.ArgumentRule.Kind.PATH && rootTexts.isEmpty()) {
+          errors.add(ap, args.value(arg), "a path argument needs roots: the directories it must stay inside");
+          ok = false;
+          continue;
+        }
+        if (kind != FirewallConfig.ArgumentRule.Kind.PATH && !rootTexts.isEmpty() || kind != FirewallConfig.ArgumentRule.Kind.URL && !hosts.isEmpty()) {
+          errors.add(ap, args.value(arg), "roots apply only to type path, allow_hosts only to type url");
+          ok = false;
+          continue;
+        }
+        List<Path> roots = new ArrayList<>();
+        for (int i = 0; i < rootTexts.size(); i++) {
+          Path rp = resolvePath(rootTexts.get(i), index(r.path("roots"), i), r.value("roots"));
+          if (rp == null) {
+            ok = false;
+          } else {
+            roots.add(rp);
+          }
+        }
+        rules.put(arg, new FirewallConfig.ArgumentRule(kind, roots, hosts));
+      }
+      tools.put(tool.key(), rules);
+    }
+    if (!ok || enabled == null || linkHosts == null || validate == null || maxResult == null || maxLine == null || oversize == null) {
+      return null;
+    }
+    return new FirewallConfig(enabled, actions, linkHosts, validate, maxResult, maxLine, oversize, tools);
+  }
+
+  /** A host name or {@code *.domain} pattern, lower-cased. */
+  private String hostPattern(Text t, String path, Node node) {
+    String v = t.value().toLowerCase(Locale.ROOT);
+    if (!v.matches("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+      errors.add(path, node, "expected a host name such as docs.example.com or *.example.com; got " + show(t));
+      return null;
+    }
+    return v;
   }
 
   // ---------------------------------------------------------------- values

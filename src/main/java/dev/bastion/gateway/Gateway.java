@@ -226,8 +226,10 @@ public final class Gateway implements AutoCloseable {
                 new SessionStage(sessions),
                 resources.limit(),
                 new RouteStage(catalog),
+                telemetry.phase(Phase.INSPECTION, resources.inspectRequest()),
                 resources.flow(),
                 telemetry.phase(Phase.POLICY, resources.decide()),
+                telemetry.phase(Phase.RESPONSE_INSPECTION, resources.inspectResponse()),
                 telemetry.upstreamCalls(dispatch, name -> Optional.ofNullable(upstreamConfigs.get(name)))));
     CredentialCheck credentials = resources.credentialCheck();
     return new McpRuntime(pipeline, codec, new OriginGuard(config.listen(), config.security()), credentials, identity,

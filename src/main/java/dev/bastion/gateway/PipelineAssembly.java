@@ -12,7 +12,18 @@ final class PipelineAssembly {
 
   /** The stages a configuration contributes, built (and compiled) when the config loads. */
   record Parts(
-      Stage accessLog, Stage telemetry, Stage record, Stage identify, Stage session, Stage limit, Stage route, Stage flow, Stage decide, Stage upstream) {}
+      Stage accessLog,
+      Stage telemetry,
+      Stage record,
+      Stage identify,
+      Stage session,
+      Stage limit,
+      Stage route,
+      Stage inspectRequest,
+      Stage flow,
+      Stage decide,
+      Stage inspectResponse,
+      Stage upstream) {}
 
   static Pipeline assemble(Parts p) {
     return new Pipeline(
@@ -43,14 +54,24 @@ final class PipelineAssembly {
             // catalog holds only tools whose definitions passed the integrity checks
             // (dev.bastion.integrity); a call to a quarantined one ends here with tool_quarantined.
             p.route(),
+            // inspect-request: schema, argument rules (paths, URLs, shell) and content detectors over
+            // the arguments. After route, because it needs the tool's definition and argument rules;
+            // before decide, so that policy sees request.findings and works on redacted arguments.
+            p.inspectRequest(),
             // flow: information-flow control. Needs the routed target (its labels), must wrap the
             // upstream call to fingerprint what comes back, and sits before decide so that policy
             // sees the session's labels (session.labels) and a flow denial never reaches a tool.
-            // Its built-in rules are rules like policy's (ids, enforce/shadow, audited).
+            // Its built-in rules are rules like policy's (ids, enforce/shadow, audited). After
+            // inspect-request and outside inspect-response, so it fingerprints arguments and results
+            // as the firewall left them (a redacted secret never becomes provenance).
             p.flow(),
             // decide: policy over agent, target, arguments and session; deny by default. Comes
             // last before the upstream so that nothing it refuses ever reaches a tool.
             p.decide(),
+            // inspect-response: wraps the upstream (innermost), so it sees every result before any
+            // other stage or the agent does; redacts or blocks it and asks policy again with
+            // response.findings. After decide, so a refused call never reaches it.
+            p.inspectResponse(),
             // upstream: the terminal stage; answers gateway methods itself, forwards the rest.
             p.upstream()));
   }

@@ -10,16 +10,22 @@ import dev.bastion.flow.FlowSessions;
 import dev.bastion.flow.FlowStage;
 import dev.bastion.identity.AuthResult;
 import dev.bastion.identity.IdentifyStage;
+import dev.bastion.inspect.FirewallRedactor;
+import dev.bastion.inspect.RequestInspectionStage;
+import dev.bastion.inspect.ResponseInspectionStage;
 import dev.bastion.mcp.CredentialCheck;
 import dev.bastion.mcp.SessionRegistry;
+import dev.bastion.pipeline.Exchange;
 import dev.bastion.pipeline.Principal;
 import dev.bastion.pipeline.Stage;
 import dev.bastion.policy.CompiledPolicy;
 import dev.bastion.policy.Exposure;
+import dev.bastion.policy.PolicyInput;
 import dev.bastion.policy.PolicyStage;
 import dev.bastion.policy.SessionFacts;
 import dev.bastion.policy.Visibility;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The stateful and compiled parts one configuration contributes to the pipeline: authenticators,
@@ -35,38 +41,53 @@ final class Resources implements AutoCloseable {
   private final AuditStage record;
   private dev.bastion.limits.LimitStage limit;
   private final FlowStage flow;
+  private final RequestInspectionStage inspectRequest;
+  private final ResponseInspectionStage inspectResponse;
 
   private Resources(
-      BastionConfig config, IdentifyStage identify, FlowStage flow, PolicyStage decide, Visibility visibility, AuditLog audit) {
+      BastionConfig config,
+      IdentifyStage identify,
+      FlowStage flow,
+      PolicyStage decide,
+      Visibility visibility,
+      AuditLog audit,
+      RequestInspectionStage inspectRequest,
+      ResponseInspectionStage inspectResponse) {
     this.flow = flow;
     this.config = config;
     this.identify = identify;
     this.decide = decide;
     this.visibility = visibility;
     this.audit = audit;
-    this.record = new AuditStage(audit);
+    this.inspectRequest = inspectRequest;
+    this.inspectResponse = inspectResponse;
+    this.record = new AuditStage(audit, new FirewallRedactor(inspectRequest.inspector()));
   }
 
   static Resources build(BastionConfig config, SessionRegistry sessions, FlowSessions flowSessions, Resources previous) {
     CompiledPolicy policy = ConfigChecks.compile(config);
     FlowStage flow = new FlowStage(config.flow(), flowSessions);
-    PolicyStage decide =
-        new PolicyStage(
-            () -> policy,
-            exchange ->
-                exchange.sessionId() == null
-                    ? new SessionFacts("", 0, flow.labelsOf(exchange))
-                    : sessions
-                        .peek(exchange.sessionId(), exchange.principal().agentId())
-                        .map(s -> new SessionFacts(s.id(), s.callCount(), flow.labelsOf(exchange)))
-                        .orElse(new SessionFacts("", 0, flow.labelsOf(exchange))));
+    Function<Exchange, SessionFacts> sessionFacts =
+        exchange ->
+            exchange.sessionId() == null
+                ? new SessionFacts("", 0, flow.labelsOf(exchange))
+                : sessions
+                    .peek(exchange.sessionId(), exchange.principal().agentId())
+                    .map(s -> new SessionFacts(s.id(), s.callCount(), flow.labelsOf(exchange)))
+                    .orElse(new SessionFacts("", 0, flow.labelsOf(exchange)));
+    PolicyStage decide = new PolicyStage(() -> policy, sessionFacts);
+    RequestInspectionStage inspectRequest = RequestInspectionStage.fromConfig(config.firewall());
+    ResponseInspectionStage inspectResponse = new ResponseInspectionStage(
+        config.firewall(),
+        (exchange, findings) -> policy.decide(PolicyInput.of(exchange, sessionFacts.apply(exchange)).withResponseFindings(findings)).decision());
     boolean sameAudit = previous != null && previous.config.audit().equals(config.audit()) && previous.config.dataDir().equals(config.dataDir());
     config.agents().values().stream()
         .filter(dev.bastion.config.AgentConfig::anonymous)
         .forEach(a -> java.util.logging.Logger.getLogger(Resources.class.getName())
             .warning("agent " + a.id() + " is anonymous: requests without a credential act as it (roles " + a.roles() + ")"));
     AuditLog audit = sameAudit ? previous.audit : AuditLog.open(config.audit(), config.dataDir());
-    Resources built = new Resources(config, IdentifyStage.fromConfig(config), flow, decide, new Visibility(policy), audit);
+    Resources built =
+        new Resources(config, IdentifyStage.fromConfig(config), flow, decide, new Visibility(policy), audit, inspectRequest, inspectResponse);
     // limit state (buckets, loop windows) survives a reload that leaves the limits unchanged
     built.limit = previous != null && previous.config.rateLimits().equals(config.rateLimits())
         ? previous.limit
@@ -84,6 +105,12 @@ final class Resources implements AutoCloseable {
 
   Stage flow() {
     return flow;
+  Stage inspectRequest() {
+    return inspectRequest;
+  }
+
+  Stage inspectResponse() {
+    return inspectResponse;
   }
 
   Stage decide() {

@@ -20,6 +20,7 @@ public final class ExchangeLog {
   private String upstreamOutcome;
   private final List<String> notes = new ArrayList<>();
   private final List<String> shadowDecisions = new ArrayList<>();
+  private final List<Finding> findings = new ArrayList<>();
 
   public Principal principal() {
     return principal;
@@ -91,5 +92,14 @@ public final class ExchangeLog {
 
   public List<String> labels() {
     return labels;
+  }
+
+  /** Adds what the firewall's inspection found (request or response side). */
+  public void findings(List<Finding> found) {
+    findings.addAll(found);
+  }
+
+  public List<Finding> findings() {
+    return Collections.unmodifiableList(findings);
   }
 }

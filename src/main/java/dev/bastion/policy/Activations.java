@@ -42,8 +42,17 @@ final class Activations {
     vars.put(PolicyVariables.METHOD, in.method());
     SessionFacts s = in.session();
     vars.put(PolicyVariables.SESSION, Map.of("id", s.id(), "call_count", s.callCount(), "labels", s.labels()));
-    vars.put(PolicyVariables.REQUEST, Map.of("time", in.time(), "client_address", in.clientAddress()));
+    vars.put(PolicyVariables.REQUEST, Map.of("time", in.time(), "client_address", in.clientAddress(), "findings", findings(in.requestFindings())));
+    vars.put(PolicyVariables.RESPONSE, Map.of("findings", findings(in.responseFindings())));
     return vars;
+  }
+
+  /** Each finding as {category, detector, action, direction, location}. */
+  private static List<Object> findings(List<dev.bastion.pipeline.Finding> findings) {
+    return findings.stream()
+        .<Object>map(f -> Map.of(
+            "category", f.category(), "detector", f.detector(), "action", f.action(), "direction", f.direction(), "location", f.location()))
+        .toList();
   }
 
   private static Map<String, Object> tool(Target t, ObjectNode definition) {

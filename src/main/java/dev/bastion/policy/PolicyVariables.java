@@ -23,6 +23,7 @@ public final class PolicyVariables {
   public static final String METHOD = "method";
   public static final String SESSION = "session";
   public static final String REQUEST = "request";
+  public static final String RESPONSE = "response";
 
   static Map<String, CelType> declarations() {
     CelType object = MapType.create(SimpleType.STRING, SimpleType.DYN);
@@ -36,6 +37,7 @@ public final class PolicyVariables {
     vars.put(METHOD, SimpleType.STRING);
     vars.put(SESSION, object);
     vars.put(REQUEST, object);
+    vars.put(RESPONSE, object);
     return vars;
   }
 }

@@ -10,6 +10,7 @@ public enum Phase {
   IDENTIFY("bastion.identify", Mode.BEFORE),
   POLICY("bastion.policy", Mode.BEFORE),
   INSPECTION("bastion.inspection", Mode.BEFORE),
+  RESPONSE_INSPECTION("bastion.inspection.response", Mode.AFTER),
   AUDIT("bastion.audit", Mode.AFTER);
 
   enum Mode {

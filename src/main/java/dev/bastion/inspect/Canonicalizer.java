@@ -1,0 +1,236 @@
+package dev.bastion.inspect;
+
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Brings text into the one form every detector reads: terminal escape sequences and other control
+ * characters removed, invisible characters (zero-width, bidi controls, Unicode tag characters,
+ * variation selectors, soft hyphens) removed, then Unicode NFKC. What was removed is reported as an
+ * {@link Obfuscation}, because hiding text is itself a finding. Text in tag characters (U+E0020 to
+ * U+E007E mirror ASCII) is decoded and returned as {@link Canonical#hidden()} so that it is scanned
+ * too.
+ *
+ * <p>Printable ASCII (plus tab, CR, LF) is already canonical: a first pass checks for it and returns
+ * the input unchanged, so clean English text costs one read. Everything else is linear in the input.
+ */
+public final class Canonicalizer {
+  private Canonicalizer() {}
+
+  /** Kinds of obfuscation found while canonicalising. */
+  public enum Obfuscation {
+    ANSI_ESCAPE("ansi_escape"),
+    CONTROL_CHARACTER("control_character"),
+    ZERO_WIDTH("zero_width"),
+    BIDI_CONTROL("bidi_control"),
+    TAG_CHARACTERS("tag_characters"),
+    MIXED_SCRIPT("mixed_script");
+
+    private final String id;
+
+    Obfuscation(String id) {
+      this.id = id;
+    }
+
+    public String id() {
+      return id;
+    }
+  }
+
+  /**
+   * @param text the canonical text
+   * @param obfuscations what was removed or noticed
+   * @param hidden ASCII decoded from tag characters, empty if none
+   */
+  public record Canonical(String text, Set<Obfuscation> obfuscations, String hidden) {
+    public boolean changed(String original) {
+      return !text.equals(original);
+    }
+  }
+
+  public static Canonical canonicalize(String s) {
+    if (isPlainAscii(s)) {
+      return new Canonical(s, Set.of(), "");
+    }
+    EnumSet<Obfuscation> found = EnumSet.noneOf(Obfuscation.class);
+    StringBuilder out = new StringBuilder(s.length());
+    StringBuilder hidden = new StringBuilder();
+    int n = s.length();
+    int i = 0;
+    while (i < n) {
+      int cp = s.codePointAt(i);
+      int len = Character.charCount(cp);
+      if (cp == 0x1B || cp == 0x9B) {
+        i = skipEscape(s, i);
+        found.add(Obfuscation.ANSI_ESCAPE);
+        continue;
+      }
+      if (cp >= 0xE0000 && cp <= 0xE007F) {
+        found.add(Obfuscation.TAG_CHARACTERS);
+        if (cp >= 0xE0020 && cp <= 0xE007E) {
+          hidden.append((char) (cp - 0xE0000));
+        }
+      } else if (isBidi(cp)) {
+        found.add(Obfuscation.BIDI_CONTROL);
+      } else if (isInvisible(cp)) {
+        found.add(Obfuscation.ZERO_WIDTH);
+      } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+        out.append('\uFFFD'); // an unpaired surrogate; never let removals pair it up with another
+      } else if (cp < 0x20 && cp != '\n' && cp != '\r' && cp != '\t' || cp >= 0x7F && cp < 0xA0) {
+        found.add(Obfuscation.CONTROL_CHARACTER);
+      } else {
+        out.appendCodePoint(cp);
+      }
+      i += len;
+    }
+    String text = out.toString();
+    if (!isPlainAscii(text)) {
+      text = Normalizer.normalize(text, Normalizer.Form.NFKC);
+      if (mixesScripts(text)) {
+        found.add(Obfuscation.MIXED_SCRIPT);
+        text = foldMixedWords(text);
+      }
+    }
+    return new Canonical(text, found.isEmpty() ? Set.of() : Set.copyOf(found), hidden.toString());
+  }
+
+  static boolean isPlainAscii(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x7F || c < 0x20 && c != '\n' && c != '\r' && c != '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Skips an ESC/CSI sequence starting at {@code i}; returns the index after it (bounded by the text). */
+  private static int skipEscape(String s, int i) {
+    int n = s.length();
+    char first = s.charAt(i);
+    int j = i + 1;
+    if (first == 0x9B || j < n && s.charAt(j) == '[') {
+      // CSI: parameter and intermediate bytes, then one final byte in 0x40..0x7E
+      j = first == 0x9B ? j : j + 1;
+      while (j < n && s.charAt(j) >= 0x20 && s.charAt(j) <= 0x3F) {
+        j++;
+      }
+      while (j < n && s.charAt(j) >= 0x20 && s.charAt(j) <= 0x2F) {
+        j++;
+      }
+      return j < n && s.charAt(j) >= 0x40 && s.charAt(j) <= 0x7E ? j + 1 : j;
+    }
+    if (j < n && (s.charAt(j) == ']' || s.charAt(j) == 'P' || s.charAt(j) == '_' || s.charAt(j) == '^')) {
+      // OSC / DCS / APC / PM: up to BEL or ST (ESC \)
+      j++;
+      while (j < n) {
+        char c = s.charAt(j);
+        if (c == 0x07) {
+          return j + 1;
+        }
+        if (c == 0x1B && j + 1 < n && s.charAt(j + 1) == '\\') {
+          return j + 2;
+        }
+        j++;
+      }
+      return n;
+    }
+    // two-character escape (ESC c, ESC 7, ...)
+    return j < n ? j + 1 : j;
+  }
+
+  private static boolean isBidi(int cp) {
+    return cp >= 0x202A && cp <= 0x202E || cp >= 0x2066 && cp <= 0x2069 || cp == 0x061C || cp == 0x200E || cp == 0x200F;
+  }
+
+  private static boolean isInvisible(int cp) {
+    return cp >= 0x200B && cp <= 0x200D
+        || cp >= 0x2060 && cp <= 0x2064
+        || cp == 0xFEFF
+        || cp == 0x00AD
+        || cp == 0x034F
+        || cp == 0x180E
+        || cp == 0x115F
+        || cp == 0x1160
+        || cp == 0x3164
+        || cp == 0xFFA0
+        || cp >= 0xFE00 && cp <= 0xFE0F
+        || cp >= 0xE0100 && cp <= 0xE01EF;
+  }
+
+  /** True if one word mixes Latin letters with Cyrillic or Greek ones (a homoglyph tell). */
+  static boolean mixesScripts(String text) {
+    boolean latin = false;
+    boolean other = false;
+    for (int i = 0, n = text.length(); i < n; ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      if (!Character.isLetter(cp)) {
+        latin = false;
+        other = false;
+        continue;
+      }
+      if (cp < 0x80) {
+        latin = true;
+      } else {
+        Character.UnicodeScript script = Character.UnicodeScript.of(cp);
+        if (script == Character.UnicodeScript.CYRILLIC || script == Character.UnicodeScript.GREEK) {
+          other = true;
+        } else if (script == Character.UnicodeScript.LATIN) {
+          latin = true;
+        }
+      }
+      if (latin && other) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Cyrillic and Greek letters that look like Latin ones (TR39 confusables, the single-letter cases). */
+  private static final String FOLD_FROM = "аеорсухіѕјԁԛԝӏАВЕКМНОРСТУХІЅЈαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ";
+  private static final String FOLD_TO = "aeopcyxisjdqwlABEKMHOPCTYXISJabeikvoptuxABEZHIKMNOPTYX";
+
+  /**
+   * In words that mix Latin with Cyrillic or Greek letters, replaces the look-alike letters by their
+   * Latin twins, so that "ignоre" (Cyrillic о) reads as "ignore" to the detectors. Words written
+   * wholly in another script are left alone.
+   */
+  static String foldMixedWords(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      int start = i;
+      while (i < n && Character.isLetter(text.charAt(i))) {
+        i++;
+      }
+      if (i > start) {
+        String word = text.substring(start, i);
+        if (mixesScripts(word)) {
+          for (int k = 0; k < word.length(); k++) {
+            int idx = FOLD_FROM.indexOf(word.charAt(k));
+            out.append(idx >= 0 ? FOLD_TO.charAt(idx) : word.charAt(k));
+          }
+        } else {
+          out.append(word);
+        }
+      }
+      if (i < n) {
+        out.append(text.charAt(i));
+        i++;
+      }
+    }
+    return out.toString();
+  }
+
+  /** Compact list of the obfuscation ids, for messages. */
+  static List<String> ids(Set<Obfuscation> obfuscations) {
+    List<String> ids = new ArrayList<>();
+    obfuscations.forEach(o -> ids.add(o.id()));
+    return ids;
+  }
+}

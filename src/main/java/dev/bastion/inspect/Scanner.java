@@ -1,0 +1,844 @@
+package dev.bastion.inspect;
+
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+import dev.bastion.inspect.Hit.Category;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * All content detectors in one pass over a canonical text. The pass splits the text into runs of
+ * token characters (letters, digits and the punctuation credentials, URLs and encodings use) and
+ * looks closer only where a run could be something: long runs are matched against the credential
+ * rules (each behind a literal hint), runs with {@code @} against the e-mail shape, runs starting
+ * with a digit against card, phone and SSN shapes, runs shaped like an IBAN against its checksum,
+ * and a few words and characters ({@code ignore}, {@code User:}, {@code <|}, {@code <!--},
+ * {@code ](}) open a bounded window for the prompt-injection patterns. Runs that look encoded
+ * (base64, hex, percent, HTML entities) are decoded and the decoded text scanned again, to
+ * {@link #MAX_DEPTH} levels; what is found inside is reported on the encoded span, with an extra
+ * {@code encoded_payload} obfuscation hit.
+ *
+ * <p>Every step is bounded (windows, run lengths, decode sizes, hit count), so the whole scan is
+ * linear in the input. Instances are immutable and thread-safe.
+ */
+public final class Scanner {
+  static final int MAX_DEPTH = 2;
+  static final int MAX_HITS = 1000;
+  private static final int WINDOW = 240;
+
+  private static final boolean[] TOKEN = new boolean[128];
+
+  static {
+    for (char c = 'a'; c <= 'z'; c++) {
+      TOKEN[c] = true;
+    }
+    for (char c = 'A'; c <= 'Z'; c++) {
+      TOKEN[c] = true;
+    }
+    for (char c = '0'; c <= '9'; c++) {
+      TOKEN[c] = true;
+    }
+    for (char c : "_-+/=.:@%~&#;?".toCharArray()) {
+      TOKEN[c] = true;
+    }
+  }
+
+  private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}");
+  private static final Pattern OVERRIDE = Pattern.compile(
+      "(?i)\\b(?:ignore|disregard|forget|override|bypass|skip)\\b[^.\\n]{0,40}?\\b(?:previous|prior|above|earlier|all|any|your|system|safety|original)\\b"
+          + "[^.\\n]{0,40}?\\b(?:instructions?|prompts?|rules|guidelines|directions|directives|context|messages?|polic(?:y|ies)|restrictions|guardrails)\\b");
+  private static final Pattern NEW_INSTRUCTIONS = Pattern.compile(
+      "(?i)\\b(?:new|updated|real|actual|hidden|secret|system|admin|developer)\\s+(?:instructions?|directives?|prompt)\\s*[:\\-]");
+  private static final Pattern DECODE_LURE = Pattern.compile(
+      "(?i)\\b(?:decode|base64|rot13|deobfuscate|unscramble|hex-decode)\\b[^.\\n]{0,80}?\\b(?:follow|execute|run|obey|carry out|perform|do what|act on|instructions?)\\b");
+  private static final Pattern HIDDEN_ELEMENT = Pattern.compile(
+      "(?is)<(?:span|div|p|font|section|small|a)\\b[^>]{0,300}?(?:display\\s*:\\s*none|visibility\\s*:\\s*hidden|font-size\\s*:\\s*0(?:px|pt|em)?\\s*[;\"']|opacity\\s*:\\s*0(?:\\.0+)?\\s*[;\"']|\\shidden[\\s>=])[^>]{0,300}>.*?</(?:span|div|p|font|section|small|a)\\s*>");
+  private static final Pattern IMPERATIVE = Pattern.compile(
+      "(?i)\\b(?:ignore|disregard|instruction|instructions|assistant|model|agent|you must|you should|please|read|send|call|run|execute|fetch|upload|credential|credentials|password|secret|token|api key|ssh|tool|do not tell|don't tell)\\b|\\.ssh|\\.env|\\.aws");
+  private static final Pattern MD_LINK = Pattern.compile("(!?)\\[[^\\]\\n]{0,200}\\]\\(\\s*<?(https?://[^)\\s>]+)");
+
+  private static final List<String> TEMPLATE_TOKENS = List.of(
+      "<|im_start|>", "<|im_end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|endoftext|>", "<|begin_of_text|>",
+      "<|start_header_id|>", "<|eot_id|>", "<start_of_turn>", "<end_of_turn>", "<<SYS>>", "<</SYS>>", "[INST]", "[/INST]",
+      "<system>", "</system>", "<important>", "<IMPORTANT>", "<instructions>");
+  private static final Set<String> ROLE_WORDS = Set.of("user", "assistant", "system", "human", "ai", "model", "developer");
+
+  private final Set<String> linkHosts;
+
+  /** @param linkHosts hosts that markdown links and images in tool output may point at with data */
+  public Scanner(Set<String> linkHosts) {
+    this.linkHosts = Set.copyOf(linkHosts);
+  }
+
+  public static Scanner standard() {
+    return new Scanner(Set.of());
+  }
+
+  /** Detector hits in {@code text} (already canonical), in order of position. */
+  public List<Hit> scan(String text) {
+    List<Hit> hits = new ArrayList<>();
+    scan(text, 0, hits);
+    return hits;
+  }
+
+  /** Canonicalises, reports obfuscation, scans the canonical text and any hidden (tag-character) text. */
+  public Result inspect(String original) {
+    Canonicalizer.Canonical c = Canonicalizer.canonicalize(original);
+    List<Hit> hits = new ArrayList<>();
+    for (Canonicalizer.Obfuscation o : c.obfuscations()) {
+      hits.add(new Hit(Category.OBFUSCATION, o.id(), 0, 0));
+    }
+    scan(c.text(), 0, hits);
+    if (!c.hidden().isEmpty()) {
+      List<Hit> inner = new ArrayList<>();
+      scan(c.hidden(), 1, inner);
+      for (Hit h : inner) {
+        hits.add(new Hit(h.category(), h.detector(), 0, 0));
+      }
+    }
+    return new Result(c, hits);
+  }
+
+  /** The canonical form of one string and what the detectors found in it. */
+  public record Result(Canonicalizer.Canonical canonical, List<Hit> hits) {}
+
+  private void scan(String text, int depth, List<Hit> hits) {
+    int n = text.length();
+    int i = 0;
+    int windowEnd = -1;
+    while (i < n && hits.size() < MAX_HITS) {
+      char c = text.charAt(i);
+      if (c < 128 && TOKEN[c]) {
+        int start = i;
+        while (i < n) {
+          char d = text.charAt(i);
+          if (d >= 128 || !TOKEN[d]) {
+            break;
+          }
+          i++;
+        }
+        int skip = token(text, start, i, depth, hits);
+        if (skip > i) {
+          i = skip;
+        }
+        continue;
+      }
+      if (c == '<' || c == '[') {
+        if (i >= windowEnd) {
+          windowEnd = markup(text, i, hits);
+        }
+      } else if (c == ']' && i + 1 < n && text.charAt(i + 1) == '(') {
+        markdownLink(text, i, hits);
+      }
+      i++;
+    }
+  }
+
+  /** Looks at one token run; returns where scanning should resume (at least {@code end}). */
+  private int token(String text, int start, int end, int depth, List<Hit> hits) {
+    int len = end - start;
+    char first = text.charAt(start);
+    int resume = end;
+    if (first >= '0' && first <= '9' || first == '+') {
+      resume = Math.max(resume, numbers(text, start, hits));
+    }
+    if (first >= 'A' && first <= 'Z' && len >= 4) {
+      resume = Math.max(resume, iban(text, start, hits));
+    }
+    words(text, start, end, hits);
+    if (len < 8) {
+      return resume;
+    }
+    String token = text.substring(start, end);
+    if (token.startsWith("-----BEGIN")) {
+      return Math.max(resume, pem(text, start, hits));
+    }
+    int before = hits.size();
+    // Every vendor format and every generic secret has a digit; digit-free tokens (long words, most
+    // paths and URLs) skip the rules unless they could be a connection string.
+    boolean digit = false;
+    for (int k = start; k < end && !digit; k++) {
+      char ch = text.charAt(k);
+      digit = ch >= '0' && ch <= '9';
+    }
+    if (len >= 16 && (digit || token.contains("://"))) {
+      for (SecretRules.Rule rule : SecretRules.RULES) {
+        if (rule.hinted(token)) {
+          Matcher m = rule.pattern().matcher(token);
+          while (m.find()) {
+            if (SecretRules.accept(rule, token, m)) {
+              hits.add(new Hit(Category.SECRET, rule.detector(), start + m.start(), start + m.end()));
+            }
+          }
+        }
+      }
+      if (hits.size() == before) {
+        genericSecret(text, token, start, hits);
+      }
+      if (hits.size() == before) {
+        shortSecret(text, token, start, hits);
+      }
+    } else {
+      shortSecret(text, token, start, hits);
+    }
+    if (token.indexOf('@') > 0) {
+      Matcher m = EMAIL.matcher(token);
+      while (m.find()) {
+        if (!overlaps(hits, before, start + m.start(), start + m.end())) {
+          hits.add(new Hit(Category.PII, "email", start + m.start(), start + m.end()));
+        }
+      }
+    }
+    if (depth < MAX_DEPTH && hits.size() == before) {
+      decoded(token, start, depth, hits);
+    }
+    return resume;
+  }
+
+  /** {@code text.indexOf(needle, from)} restricted to matches starting before {@code limit}. */
+  static int indexOf(String text, String needle, int from, int limit) {
+    int last = Math.min(limit, text.length() - needle.length());
+    char first = needle.charAt(0);
+    for (int k = Math.max(0, from); k <= last; k++) {
+      if (text.charAt(k) == first && text.startsWith(needle, k)) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean overlaps(List<Hit> hits, int from, int start, int end) {
+    for (int k = from; k < hits.size(); k++) {
+      Hit h = hits.get(k);
+      if (h.start() < end && start < h.end()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // --- secrets without a vendor format -------------------------------------------------------
+
+  private static final String[] KEYWORDS = {
+    "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key", "access_key",
+    "private_key", "client_secret", "credential", "auth", "bearer", "aws_secret_access_key"
+  };
+
+  /** A long, high-entropy value right after a key word ({@code token=…}, {@code "secret": "…"}, {@code Bearer …}). */
+  private static void genericSecret(String text, String token, int start, List<Hit> hits) {
+    int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
+    int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    if (key == null || !namesSecret(key)) {
+      return;
+    }
+    int valueLen = token.length() - valueFrom;
+    if (valueLen < 16 || token.startsWith("http", valueFrom) || token.indexOf("://") >= 0) {
+      return;
+    }
+    if (SecretRules.entropy(token, valueFrom, token.length()) >= 3.0 && SecretRules.hasDigitAndLetter(token, valueFrom, token.length())) {
+      hits.add(new Hit(Category.SECRET, "generic_secret", start + valueFrom, start + token.length()));
+    }
+  }
+
+  /** A short value after a password key word ({@code password=hunter22}). */
+  private static void shortSecret(String text, String token, int start, List<Hit> hits) {
+    int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
+    int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    if (key == null) {
+      return;
+    }
+    String k = key.toLowerCase(Locale.ROOT);
+    if ((k.contains("password") || k.contains("passwd") || k.contains("passphrase") || k.endsWith("pwd") || k.endsWith("pwd:") || k.endsWith("pwd="))
+        && token.length() - valueFrom >= 6
+        && !SecretRules.placeholder(token.substring(valueFrom))) {
+      hits.add(new Hit(Category.SECRET, "password", start + valueFrom, start + token.length()));
+    }
+  }
+
+  /** The word before a value separated by {@code : = "'} and blanks, or null. */
+  private static String keyBefore(String text, int start) {
+    int j = start - 1;
+    int limit = Math.max(0, start - 8);
+    boolean sawSeparator = false;
+    while (j >= limit) {
+      char c = text.charAt(j);
+      if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == ':' || c == '=') {
+        sawSeparator |= c != ' ' && c != '\t' || j < start - 1;
+        j--;
+        continue;
+      }
+      break;
+    }
+    if (j < 0 || j == start - 1) {
+      return null;
+    }
+    int wordEnd = j + 1;
+    int k = j;
+    while (k >= 0 && wordEnd - k < 40) {
+      char c = text.charAt(k);
+      if (!(Character.isLetterOrDigit(c) || c == '_' || c == '-')) {
+        break;
+      }
+      k--;
+    }
+    String word = text.substring(k + 1, wordEnd);
+    if (!sawSeparator && !word.equalsIgnoreCase("bearer")) {
+      return null;
+    }
+    return word;
+  }
+
+  private static boolean namesSecret(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    for (String w : KEYWORDS) {
+      if (k.contains(w)) {
+        return true;
+      }
+    }
+    return k.endsWith("key") || k.endsWith("key=") || k.endsWith("key:");
+  }
+
+  private static int pem(String text, int start, List<Hit> hits) {
+    int lineEnd = text.indexOf('\n', start);
+    String header = text.substring(start, lineEnd < 0 ? Math.min(text.length(), start + 80) : Math.min(lineEnd, start + 80));
+    if (!header.contains("PRIVATE KEY-----")) {
+      return start + 10;
+    }
+    int endMarker = indexOf(text, "-----END", start + 10, start + 64 * 1024);
+    int end;
+    if (endMarker < 0) {
+      end = Math.min(text.length(), start + 64 * 1024);
+    } else {
+      int close = indexOf(text, "-----", endMarker + 8, endMarker + 120);
+      end = close < 0 ? Math.min(text.length(), endMarker + 120) : close + 5;
+    }
+    hits.add(new Hit(Category.SECRET, "private_key", start, end));
+    return end;
+  }
+
+  // --- PII -------------------------------------------------------------------------------------
+
+  /** Cards (Luhn and issuer prefix), phone numbers, US SSNs, starting at a digit or '+'. */
+  private static int numbers(String text, int start, List<Hit> hits) {
+    if (start > 0) {
+      char p = text.charAt(start - 1);
+      if (Character.isLetterOrDigit(p) || p == '_' || p == '.' || p == '/' || p == '-') {
+        return start;
+      }
+      if (p == '(') {
+        start--;
+      }
+    }
+    int n = text.length();
+    int limit = Math.min(n, start + 40);
+    int digits = 0;
+    int j = start;
+    long[] acc = new long[1];
+    char[] ds = new char[24];
+    boolean plus = text.charAt(start) == '+';
+    if (plus || text.charAt(start) == '(') {
+      j++;
+    }
+    int lastDigit = -1;
+    while (j < limit) {
+      char c = text.charAt(j);
+      if (c >= '0' && c <= '9') {
+        if (digits < ds.length) {
+          ds[digits] = c;
+        }
+        digits++;
+        lastDigit = j;
+      } else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') || j + 1 < n && !isDigitOrSep(text.charAt(j + 1))) {
+        break;
+      }
+      j++;
+    }
+    if (lastDigit < 0) {
+      return start;
+    }
+    int end = lastDigit + 1;
+    if (end < n && (Character.isLetterOrDigit(text.charAt(end)))) {
+      return start;
+    }
+    String span = text.substring(start, end);
+    if (digits >= 13 && digits <= 19 && !plus && luhn(ds, digits) && cardPrefix(ds, digits)) {
+      hits.add(new Hit(Category.PII, "card_number", start, end));
+      return end;
+    }
+    if (digits == 9 && SSN.matcher(span).matches() && ssnValid(span)) {
+      hits.add(new Hit(Category.PII, "us_ssn", start, end));
+      return end;
+    }
+    if (plus && digits >= 8 && digits <= 15 || !plus && PHONE.matcher(span).matches()) {
+      hits.add(new Hit(Category.PII, "phone_number", start, end));
+      return end;
+    }
+    return start;
+  }
+
+  private static final Pattern SSN = Pattern.compile("\\d{3}-\\d{2}-\\d{4}");
+  private static final Pattern PHONE = Pattern.compile("(?:\\(\\d{3}\\)\\s?|\\d{3}[-.])\\d{3}[-.]\\d{4}");
+
+  private static boolean isDigitOrSep(char c) {
+    return c >= '0' && c <= '9' || c == '(' || c == ' ' || c == '-';
+  }
+
+  static boolean luhn(char[] ds, int count) {
+    int sum = 0;
+    boolean dbl = false;
+    for (int k = count - 1; k >= 0; k--) {
+      int d = ds[k] - '0';
+      if (dbl) {
+        d *= 2;
+        if (d > 9) {
+          d -= 9;
+        }
+      }
+      sum += d;
+      dbl = !dbl;
+    }
+    return sum % 10 == 0;
+  }
+
+  private static boolean cardPrefix(char[] ds, int count) {
+    int two = (ds[0] - '0') * 10 + (ds[1] - '0');
+    int four = two * 100 + (ds[2] - '0') * 10 + (ds[3] - '0');
+    return ds[0] == '4' && (count == 13 || count == 16 || count == 19)
+        || two >= 51 && two <= 55 && count == 16
+        || four >= 2221 && four <= 2720 && count == 16
+        || (two == 34 || two == 37) && count == 15
+        || (four == 6011 || two == 65 || four >= 6440 && four <= 6499) && count >= 16
+        || two == 35 && count >= 16
+        || (two == 36 || two == 38 || two == 30) && count >= 14;
+  }
+
+  private static boolean ssnValid(String s) {
+    String area = s.substring(0, 3);
+    return !area.equals("000") && !area.equals("666") && area.charAt(0) != '9' && !s.startsWith("00", 4) && !s.startsWith("0000", 7);
+  }
+
+  /** IBAN: country code, check digits, then up to 30 alphanumerics, optionally in groups of 4; mod-97 must be 1. */
+  private static int iban(String text, int start, List<Hit> hits) {
+    int n = text.length();
+    if (start + 4 > n || !Character.isUpperCase(text.charAt(start + 1)) || !isAsciiDigit(text.charAt(start + 2)) || !isAsciiDigit(text.charAt(start + 3))) {
+      return start;
+    }
+    if (start > 0 && Character.isLetterOrDigit(text.charAt(start - 1))) {
+      return start;
+    }
+    StringBuilder compact = new StringBuilder(34);
+    int j = start;
+    int end = start;
+    while (j < n && compact.length() < 34) {
+      char c = text.charAt(j);
+      if (isAsciiDigit(c) || c >= 'A' && c <= 'Z') {
+        compact.append(c);
+        j++;
+        end = j;
+      } else if (c == ' ' && j + 1 < n && (isAsciiDigit(text.charAt(j + 1)) || text.charAt(j + 1) >= 'A' && text.charAt(j + 1) <= 'Z')) {
+        j++;
+      } else {
+        break;
+      }
+    }
+    Integer expected = IbanLengths.of(compact.substring(0, 2));
+    if (expected == null || compact.length() < expected) {
+      return start;
+    }
+    String iban = compact.substring(0, expected);
+    if (!mod97(iban)) {
+      return start;
+    }
+    // end of the IBAN in the text: walk again to the expected count of characters
+    int count = 0;
+    int k = start;
+    while (k < n && count < expected) {
+      if (text.charAt(k) != ' ') {
+        count++;
+      }
+      k++;
+    }
+    hits.add(new Hit(Category.PII, "iban", start, k));
+    return k;
+  }
+
+  static boolean mod97(String iban) {
+    String r = iban.substring(4) + iban.substring(0, 4);
+    int mod = 0;
+    for (int i = 0; i < r.length(); i++) {
+      char c = r.charAt(i);
+      int v = isAsciiDigit(c) ? c - '0' : c - 'A' + 10;
+      mod = v >= 10 ? (mod * 100 + v) % 97 : (mod * 10 + v) % 97;
+    }
+    return mod == 1;
+  }
+
+  private static boolean isAsciiDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  // --- prompt injection -------------------------------------------------------------------------
+
+  private void words(String text, int start, int end, List<Hit> hits) {
+    int k = start;
+    while (k < end) {
+      char c = text.charAt(k);
+      if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+        int w = k + 1;
+        while (w < end && Character.isLetter(text.charAt(w))) {
+          w++;
+        }
+        word(text, k, end, hits);
+        k = w;
+      } else {
+        k++;
+      }
+    }
+  }
+
+  /** Trigger words: an override verb opens a window for the override patterns, a role word at a line start is a fake turn. */
+  private void word(String text, int start, int end, List<Hit> hits) {
+    int w = start;
+    while (w < end && Character.isLetter(text.charAt(w))) {
+      w++;
+    }
+    int wl = w - start;
+    if (wl < 2 || wl > 12) {
+      return;
+    }
+    char f = (char) (text.charAt(start) | 0x20);
+    switch (f) {
+      case 'i', 'd', 'f', 'o', 'b', 's', 'n', 'u', 'r', 'a', 'h', 'm', 'c', 'e', 'p' -> {}
+      default -> {
+        return;
+      }
+    }
+    if (w < end && text.charAt(w) == ':' && wl <= 9 && atLineStart(text, start)) {
+      String role = text.substring(start, w).toLowerCase(Locale.ROOT);
+      if (ROLE_WORDS.contains(role)) {
+        int lineEnd = indexOf(text, "\n", w, w + 1000);
+        hits.add(new Hit(Category.INJECTION, "fake_chat_turn", start, lineEnd < 0 ? Math.min(text.length(), w + 1000) : lineEnd));
+        return;
+      }
+    }
+    if (is(text, start, wl, "ignore") || is(text, start, wl, "disregard") || is(text, start, wl, "forget")
+        || is(text, start, wl, "override") || is(text, start, wl, "bypass") || is(text, start, wl, "skip")) {
+      window(text, start, OVERRIDE, "instruction_override", hits);
+    } else if (is(text, start, wl, "instructions") || is(text, start, wl, "instruction") || is(text, start, wl, "directive")
+        || is(text, start, wl, "directives") || is(text, start, wl, "prompt")) {
+      windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
+    } else if (is(text, start, wl, "decode") || is(text, start, wl, "base64") || is(text, start, wl, "rot13")
+        || is(text, start, wl, "deobfuscate") || is(text, start, wl, "unscramble")) {
+      window(text, start, DECODE_LURE, "decode_and_follow", hits);
+    }
+  }
+
+  private static boolean is(String text, int start, int len, String word) {
+    return len == word.length() && text.regionMatches(true, start, word, 0, len);
+  }
+
+  private static boolean atLineStart(String text, int start) {
+    int j = start - 1;
+    while (j >= 0 && start - j < 12) {
+      char c = text.charAt(j);
+      if (c == '\n') {
+        return true;
+      }
+      if (c != ' ' && c != '\t' && c != '*' && c != '#' && c != '>' && c != '-') {
+        return false;
+      }
+      j--;
+    }
+    return j < 0;
+  }
+
+  private static void window(String text, int start, Pattern p, String detector, List<Hit> hits) {
+    int end = Math.min(text.length(), start + WINDOW);
+    Matcher m = p.matcher(text.substring(start, end));
+    if (m.lookingAt()) {
+      addOnce(hits, new Hit(Category.INJECTION, detector, start, start + m.end()));
+    }
+  }
+
+  private static void windowBack(String text, int wordStart, Pattern p, String detector, List<Hit> hits) {
+    int from = Math.max(0, wordStart - 40);
+    int end = Math.min(text.length(), wordStart + 20);
+    Matcher m = p.matcher(text.substring(from, end));
+    if (m.find()) {
+      addOnce(hits, new Hit(Category.INJECTION, detector, from + m.start(), from + m.end()));
+    }
+  }
+
+  private static void addOnce(List<Hit> hits, Hit h) {
+    for (int k = hits.size() - 1; k >= 0 && k >= hits.size() - 4; k--) {
+      Hit o = hits.get(k);
+      if (o.detector().equals(h.detector()) && o.start() < h.end() && h.start() < o.end()) {
+        return;
+      }
+    }
+    hits.add(h);
+  }
+
+  /** At a {@code <} or {@code [}: chat-template tokens, HTML comments and hidden elements. Returns the end of what it consumed. */
+  private int markup(String text, int i, List<Hit> hits) {
+    int n = text.length();
+    if (i + 1 >= n) {
+      return i;
+    }
+    char next = text.charAt(i + 1);
+    if (next == '|' || next == '<' || next == 's' || next == 'S' || next == 'e' || next == 'i' || next == 'I' || next == '/' || next == 'e') {
+      for (String t : TEMPLATE_TOKENS) {
+        if (text.startsWith(t, i)) {
+          hits.add(new Hit(Category.INJECTION, "chat_template_token", i, i + t.length()));
+          return i + t.length();
+        }
+      }
+      if (next == '|') {
+        int close = text.indexOf("|>", i + 2);
+        if (close > 0 && close - i < 40 && isIdent(text, i + 2, close)) {
+          hits.add(new Hit(Category.INJECTION, "chat_template_token", i, close + 2));
+          return close + 2;
+        }
+      }
+    }
+    if (text.charAt(i) != '<') {
+      return i;
+    }
+    if (next == '!' && text.startsWith("<!--", i)) {
+      int close = indexOf(text, "-->", i + 4, i + 8192);
+      int end = close < 0 ? Math.min(n, i + 8192) : close + 3;
+      if (IMPERATIVE.matcher(text.substring(i + 4, Math.max(i + 4, Math.min(end, n) - (close < 0 ? 0 : 3)))).find()) {
+        hits.add(new Hit(Category.INJECTION, "hidden_html", i, end));
+      }
+      return end;
+    }
+    if (next == 's' || next == 'd' || next == 'p' || next == 'f' || next == 'a' || next == 'S' || next == 'D' || next == 'P') {
+      Matcher m = HIDDEN_ELEMENT.matcher(text.substring(i, Math.min(n, i + 4700)));
+      if (m.lookingAt()) {
+        hits.add(new Hit(Category.INJECTION, "hidden_html", i, i + m.end()));
+        return i + m.end();
+      }
+    }
+    return i;
+  }
+
+  private static boolean isIdent(String text, int from, int to) {
+    for (int k = from; k < to; k++) {
+      char c = text.charAt(k);
+      if (!(Character.isLetterOrDigit(c) || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return to > from;
+  }
+
+  /** At {@code ](}: a markdown link or image whose URL carries data to a host not on the allowlist. */
+  private void markdownLink(String text, int i, List<Hit> hits) {
+    int open = -1;
+    for (int k = i - 1; k >= 0 && i - k <= 201; k--) {
+      if (text.charAt(k) == '[') {
+        open = k;
+        break;
+      }
+    }
+    if (open < 0) {
+      return;
+    }
+    int from = open > 0 && text.charAt(open - 1) == '!' ? open - 1 : open;
+    Matcher m = MD_LINK.matcher(text.substring(from, Math.min(text.length(), i + 2060)));
+    if (!m.lookingAt()) {
+      return;
+    }
+    boolean image = !m.group(1).isEmpty();
+    String url = m.group(2);
+    java.net.URI uri;
+    try {
+      uri = java.net.URI.create(url);
+    } catch (IllegalArgumentException e) {
+      hits.add(new Hit(Category.INJECTION, image ? "markdown_image_exfiltration" : "markdown_link_exfiltration", from, from + m.end()));
+      return;
+    }
+    String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+    if (HostMatch.allowed(host, linkHosts)) {
+      return;
+    }
+    String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    boolean carriesData = image ? !query.isEmpty() || path.length() > 64 : query.length() >= 32 || longSegment(path);
+    if (carriesData) {
+      int urlStart = from + m.start(2);
+      hits.add(new Hit(Category.INJECTION, image ? "markdown_image_exfiltration" : "markdown_link_exfiltration", urlStart, urlStart + url.length()));
+    }
+  }
+
+  private static boolean longSegment(String path) {
+    for (String seg : path.split("/")) {
+      if (seg.length() >= 48) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // --- encoded payloads -------------------------------------------------------------------------
+
+  private void decoded(String token, int start, int depth, List<Hit> hits) {
+    if (token.indexOf('%') >= 0 && percentEscapes(token) >= 2) {
+      String d = percentDecode(token);
+      if (d != null && !d.equals(token)) {
+        inner(d, start, start + token.length(), depth, hits);
+        return;
+      }
+    }
+    if (token.indexOf('&') >= 0 && token.indexOf(';') > 0) {
+      String d = Entities.decode(token);
+      if (!d.equals(token)) {
+        inner(d, start, start + token.length(), depth, hits);
+        return;
+      }
+    }
+    // base64 / hex runs inside the token
+    int n = token.length();
+    int k = 0;
+    while (k < n) {
+      int runStart = k;
+      boolean hexOnly = true;
+      while (k < n && isBase64(token.charAt(k))) {
+        hexOnly &= Character.digit(token.charAt(k), 16) >= 0;
+        k++;
+      }
+      int runLen = k - runStart;
+      if (runLen >= 24) {
+        String run = token.substring(runStart, k);
+        String d = hexOnly && runLen % 2 == 0 ? hexDecode(run) : base64Decode(run);
+        if (d != null) {
+          inner(d, start + runStart, start + k, depth, hits);
+        }
+      }
+      k++;
+    }
+  }
+
+  private void inner(String decoded, int spanStart, int spanEnd, int depth, List<Hit> hits) {
+    Canonicalizer.Canonical c = Canonicalizer.canonicalize(decoded);
+    List<Hit> found = new ArrayList<>();
+    scan(c.text(), depth + 1, found);
+    if (!found.isEmpty()) {
+      for (Hit h : found) {
+        hits.add(new Hit(h.category(), h.detector(), spanStart, spanEnd));
+      }
+      hits.add(new Hit(Category.OBFUSCATION, "encoded_payload", spanStart, spanEnd));
+    }
+  }
+
+  private static boolean isBase64(char c) {
+    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+  }
+
+  private static int percentEscapes(String s) {
+    int count = 0;
+    for (int i = 0; i + 2 < s.length(); i++) {
+      if (s.charAt(i) == '%' && Character.digit(s.charAt(i + 1), 16) >= 0 && Character.digit(s.charAt(i + 2), 16) >= 0) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  static String percentDecode(String s) {
+    byte[] out = new byte[s.length()];
+    int o = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0 && Character.digit(s.charAt(i + 2), 16) >= 0) {
+        out[o++] = (byte) (Character.digit(s.charAt(i + 1), 16) * 16 + Character.digit(s.charAt(i + 2), 16));
+        i += 2;
+      } else if (c < 128) {
+        out[o++] = (byte) c;
+      } else {
+        return null;
+      }
+    }
+    return printableUtf8(out, o);
+  }
+
+  static String base64Decode(String run) {
+    String r = run;
+    int eq = r.indexOf('=');
+    if (eq >= 0) {
+      r = r.substring(0, eq);
+    }
+    if (r.length() % 4 == 1) {
+      return null;
+    }
+    byte[] bytes;
+    try {
+      bytes = r.indexOf('-') >= 0 || r.indexOf('_') >= 0
+          ? Base64.getUrlDecoder().decode(r)
+          : Base64.getDecoder().decode(pad(r));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    return printableUtf8(bytes, bytes.length);
+  }
+
+  private static String pad(String r) {
+    return switch (r.length() % 4) {
+      case 2 -> r + "==";
+      case 3 -> r + "=";
+      default -> r;
+    };
+  }
+
+  static String hexDecode(String run) {
+    byte[] out = new byte[run.length() / 2];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (byte) (Character.digit(run.charAt(2 * i), 16) * 16 + Character.digit(run.charAt(2 * i + 1), 16));
+    }
+    return printableUtf8(out, out.length);
+  }
+
+  /** The bytes as text if they are valid UTF-8 and at least 90% printable, else null. */
+  private static String printableUtf8(byte[] bytes, int len) {
+    if (len < 6) {
+      return null;
+    }
+    int plausible = 0;
+    for (int i = 0; i < len; i++) {
+      int b = bytes[i] & 0xFF;
+      if (b >= 0x20 && b != 0x7F || b == '\n' || b == '\r' || b == '\t') {
+        plausible++;
+      }
+    }
+    if (plausible * 10 < len * 9) {
+      return null; // binary: no need to decode it as text
+    }
+    String s;
+    try {
+      s = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, 0, len))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+    int printable = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c != 0x7F || c == '\n' || c == '\r' || c == '\t') {
+        printable++;
+      }
+    }
+    return printable * 10 >= s.length() * 9 ? s : null;
+  }
+}
