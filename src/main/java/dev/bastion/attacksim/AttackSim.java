@@ -305,7 +305,7 @@ public final class AttackSim {
     AuditConfig a = base.audit();
     AuditConfig audit = new AuditConfig("sqlite:" + work.resolve("audit.db"), a.durability(), a.batchWindow(), a.checkpointInterval(), a.failOpen());
     return new BastionConfig(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0), work.resolve("data"), null, new dev.bastion.config.SecurityConfig(base.security().allowedOrigins(), List.of()),
-        base.limits(), upstreams, agents, policy, audit, base.telemetry(), base.integrity(), base.identity(), base.rateLimits(), flow);
+        base.limits(), upstreams, agents, policy, audit, base.telemetry(), base.integrity(), base.identity(), base.rateLimits(), flow, base.firewall());
   }
 
   private static FlowConfig.LabelSpec spec(Map<?, ?> m) {

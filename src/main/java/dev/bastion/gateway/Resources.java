@@ -105,6 +105,8 @@ final class Resources implements AutoCloseable {
 
   Stage flow() {
     return flow;
+  }
+
   Stage inspectRequest() {
     return inspectRequest;
   }

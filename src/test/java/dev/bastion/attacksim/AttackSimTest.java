@@ -62,7 +62,7 @@ class AttackSimTest {
     var f = base.flow();
     BastionConfig off = new BastionConfig(base.listen(), base.admin(), base.dataDir(), base.publicUrl(), base.security(), base.limits(),
         base.upstreams(), base.agents(), base.policy(), base.audit(), base.telemetry(), base.integrity(), base.identity(), base.rateLimits(),
-        new dev.bastion.config.FlowConfig(false, f.servers(), f.internalDomains(), f.rules(), f.egressBudgetBytes(), f.maxSessions(), f.sessionIdleTimeout()));
+        new dev.bastion.config.FlowConfig(false, f.servers(), f.internalDomains(), f.rules(), f.egressBudgetBytes(), f.maxSessions(), f.sessionIdleTimeout()), base.firewall());
     List<Scenario> one = AttackSimCommand.select(ScenarioLoader.bundled(), List.of("EX-01"));
     Scorecard card = new AttackSim(off, Set.of("flow"), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run(one);
     assertThat(card.allExpectationsMet()).isFalse();
