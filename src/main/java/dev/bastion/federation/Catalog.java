@@ -116,6 +116,16 @@ public final class Catalog {
     return changed;
   }
 
+  /** How many tools of each server are withheld (quarantined) now; servers with none are left out. */
+  public Map<String, Long> withheldPerServer() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (String exposed : withheld.keySet()) {
+      int sep = exposed.indexOf("__");
+      out.merge(sep < 0 ? exposed : exposed.substring(0, sep), 1L, Long::sum);
+    }
+    return out;
+  }
+
   /** Why a tool is withheld (quarantined), if it is. */
   public Optional<String> withheld(String exposedName) {
     return Optional.ofNullable(withheld.get(exposedName));

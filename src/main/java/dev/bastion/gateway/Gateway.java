@@ -413,6 +413,12 @@ public final class Gateway implements AutoCloseable {
       upstreams.forEach((name, u) -> out.put(name, u.restarts()));
       return out;
     }
+
+    @Override
+    public Map<String, Long> quarantinedTools() {
+      Live l = live.get();
+      return l == null ? Map.of() : l.catalog().withheldPerServer();
+    }
   }
 
   static Readiness readiness(String name, Readiness.Status status) {

@@ -3,7 +3,6 @@ package dev.bastion.telemetry;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
-import io.opentelemetry.api.metrics.LongUpDownCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.time.Duration;
 import java.util.Map;
@@ -22,7 +21,6 @@ public final class GatewayMetrics {
   private final LongCounter limitRejections;
   private final DoubleHistogram auditWrite;
   private final LongCounter findings;
-  private final LongUpDownCounter quarantined;
   private final AtomicReference<Observed> observed = new AtomicReference<>(Observed.NONE);
 
   /** What the gauges read; the gateway supplies it once its parts exist. */
@@ -44,6 +42,11 @@ public final class GatewayMetrics {
 
     /** Upstream name to how many times its process was restarted since the gateway started. */
     default Map<String, Long> upstreamRestarts() {
+      return Map.of();
+    }
+
+    /** Upstream name to how many of its tools are quarantined (withheld) right now. */
+    default Map<String, Long> quarantinedTools() {
       return Map.of();
     }
   }
@@ -73,8 +76,8 @@ public final class GatewayMetrics {
             .build();
     findings =
         meter.counterBuilder("bastion.firewall.findings").setUnit("{finding}").setDescription("Content firewall findings by detector and action").build();
-    quarantined =
-        meter.upDownCounterBuilder("bastion.firewall.quarantined_tools").setUnit("{tool}").setDescription("Tools currently quarantined, by upstream").build();
+    meter.gaugeBuilder("bastion.firewall.quarantined_tools").ofLongs().setUnit("{tool}").setDescription("Tools currently quarantined, by upstream")
+        .buildWithCallback(m -> observed.get().quarantinedTools().forEach((name, n) -> m.record(n, Attributes.of(SemConv.UPSTREAM, name))));
     meter.gaugeBuilder("bastion.sessions.active").ofLongs().setUnit("{session}").setDescription("Legacy-era sessions currently held")
         .buildWithCallback(m -> m.record(observed.get().activeSessions()));
     meter.gaugeBuilder("bastion.audit.backlog").ofLongs().setUnit("{record}").setDescription("Audit records queued and not yet written")
@@ -113,14 +116,9 @@ public final class GatewayMetrics {
     auditWrite.record(seconds(d));
   }
 
-  /** A content-firewall finding: which detector fired and what was done (redact, block, quarantine, log). */
-  public void finding(String detector, String action) {
+  /** A content-firewall finding: which detector fired and what was done (block, redact, record). */
+  void finding(String detector, String action) {
     findings.add(1, Attributes.of(SemConv.DETECTOR, detector, SemConv.ACTION, action));
-  }
-
-  /** A tool of {@code upstream} was quarantined ({@code +1}) or released ({@code -1}). */
-  public void quarantined(String upstream, int delta) {
-    quarantined.add(delta, Attributes.of(SemConv.UPSTREAM, upstream));
   }
 
   private static double seconds(Duration d) {

@@ -113,6 +113,9 @@ final class ServerSpanStage implements Stage {
     if (outcome instanceof Outcome.Failure f && LIMITS.contains(f.fault().code())) {
       metrics.limitRejected(f.fault().code().wireName());
     }
+    for (dev.bastion.pipeline.Finding found : log.findings()) {
+      metrics.finding(found.detector(), found.action());
+    }
     if (!span.isRecording()) {
       span.end();
       return;

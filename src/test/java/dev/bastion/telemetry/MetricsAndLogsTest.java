@@ -38,7 +38,9 @@ class MetricsAndLogsTest {
 
   @BeforeAll
   static void session() throws Exception {
-    gw = new GatewayFixture(dir, "", false);
+    // The firewall only records secrets here, so they really pass through the gateway (to the
+    // upstream and back): the point is that no log line, span or metric ever carries them.
+    gw = new GatewayFixture(dir, "firewall: { actions: { secret: { request: record, response: record } } }", false);
     String secretArgs = "{\"password\":\"" + PASSWORD + "\",\"note\":\"use " + API_KEY + "\"}";
     gw.stateless("tools/call", "up__echo", "{\"name\":\"up__echo\",\"arguments\":" + secretArgs + "}", Map.of());
     gw.stateless("tools/call", "up__echo", "{\"name\":\"up__echo\",\"arguments\":{}}", Map.of());
@@ -115,6 +117,9 @@ class MetricsAndLogsTest {
     assertThat(value("bastion_upstream_health", Map.of("bastion_upstream", "web", "bastion_state", "ready"))).isEqualTo(1);
     assertThat(samples).anyMatch(s -> s.name().equals("bastion_upstream_restarts_total") && s.labels().get("bastion_upstream").equals("up"));
     assertThat(samples).anyMatch(s -> s.name().equals("bastion_audit_backlog"));
+    // the secrets in three calls' arguments were found (and, as configured here, only recorded)
+    assertThat(samples).filteredOn(s -> s.name().equals("bastion_firewall_findings_total") && "record".equals(s.labels().get("bastion_action")))
+        .extracting(Sample::value).isNotEmpty().allMatch(v -> v >= 1);
     assertThat(metricsText).doesNotContain(PASSWORD).doesNotContain(API_KEY).doesNotContain(GatewayFixture.KEY);
   }
 
