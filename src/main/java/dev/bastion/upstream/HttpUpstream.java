@@ -54,8 +54,8 @@ import tools.jackson.databind.node.ObjectNode;
  * Only the configured headers are sent, never anything from the agent; redirects are never followed.
  *
  * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream with its own keep-alive
- * connection pool. It is blocking and does its socket I/O on the calling virtual thread (no selector
- * thread, no hand-offs, no timers of its own); a call's POST has no socket read timeout because
+ * connection pool. It is blocking and does its socket I/O on the call's own virtual thread (no
+ * selector thread, no further hand-offs, no timers of its own); a call's POST has no socket read timeout because
  * {@link Call#await()} bounds it and aborts the exchange (closing its connection) when it expires.
  */
 public final class HttpUpstream implements Upstream {
