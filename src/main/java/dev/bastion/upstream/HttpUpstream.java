@@ -55,8 +55,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream with its own keep-alive
  * connection pool. It is blocking and does its socket I/O on the call's own virtual thread (no
- * selector thread, no further hand-offs, no timers of its own); a call's POST has no socket read timeout because
- * {@link Call#await()} bounds it and aborts the exchange (closing its connection) when it expires.
+ * selector thread, no per-request filter chain); {@link Call#await()} bounds a call and aborts its
+ * exchange (closing its connection) when it expires.
  */
 public final class HttpUpstream implements Upstream {
   private static final System.Logger LOG = System.getLogger(HttpUpstream.class.getName());
@@ -75,8 +75,13 @@ public final class HttpUpstream implements Upstream {
   private static final HeaderName TRACEPARENT_HEADER = HeaderNames.create("traceparent");
   private static final HeaderName TRACESTATE_HEADER = HeaderNames.create("tracestate");
   private static final String ACCEPT_BOTH = "application/json, text/event-stream";
-  /** No socket read timeout: the call's own deadline is enforced by {@link Call#await()}. */
-  private static final Duration NO_READ_TIMEOUT = Duration.ZERO;
+  /**
+   * The socket read timeout of a call's POST. The call's own deadline is enforced by {@link
+   * Call#await()}, which aborts the exchange; this only bounds a worker nobody waits for. It must not
+   * be zero: Helidon's pool watches an idle connection for as long as its read timeout and, with
+   * zero, gives up on it after ~100 ms, failing the next request that takes it.
+   */
+  private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
   private static final Pattern ENCODED_HEADER = Pattern.compile("^=\\?base64\\?.*\\?=$");
   private static final int ERROR_BODY_BYTES = 64 * 1024;
   /** Bounds a silent GET stream before it is reopened. */
@@ -418,7 +423,7 @@ public final class HttpUpstream implements Upstream {
     }
   }
 
-  /** A request to the upstream's URL carrying the configured headers; {@code readTimeout} zero means none. */
+  /** A request to the upstream's URL carrying the configured headers. */
   private Http1ClientRequest base(Method method, Duration readTimeout) {
     Http1ClientRequest b = client.method(method).readTimeout(readTimeout);
     headers.forEach((k, v) -> b.header(k, v));
@@ -426,7 +431,7 @@ public final class HttpUpstream implements Upstream {
   }
 
   private Http1ClientRequest post(Kind kind, String method, ObjectNode params, String session) {
-    Http1ClientRequest b = base(Method.POST, NO_READ_TIMEOUT).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
+    Http1ClientRequest b = base(Method.POST, CALL_READ_TIMEOUT).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
     switch (kind) {
       case DISCOVER -> b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
       case INITIALIZE -> {}
