@@ -78,8 +78,9 @@ public final class HttpUpstream implements Upstream {
   /**
    * The socket read timeout of a call's POST. The call's own deadline is enforced by {@link
    * Call#await()}, which aborts the exchange; this only bounds a worker nobody waits for. It must not
-   * be zero: Helidon's pool watches an idle connection for as long as its read timeout and, with
-   * zero, gives up on it after ~100 ms, failing the next request that takes it.
+   * be zero: Helidon's pool watches an idle connection with 101 ms reads for as long as its read
+   * timeout, and with zero a single slice is the whole budget, so a reuse that races its expiry (seen
+   * under CPU starvation) fails with "Read timed out".
    */
   private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
   private static final Pattern ENCODED_HEADER = Pattern.compile("^=\\?base64\\?.*\\?=$");
