@@ -7,16 +7,22 @@ import dev.bastion.jsonrpc.JsonRpcException;
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.ReasonCode;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.Proxy;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -46,27 +52,53 @@ import tools.jackson.databind.node.ObjectNode;
  * Call#await()}. Cancelling closes that response stream (the 2026 cancellation) and, in the legacy
  * era, also POSTs {@code notifications/cancelled}. The legacy GET stream has its own virtual thread.
  * Only the configured headers are sent, never anything from the agent; redirects are never followed.
+ *
+ * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream with its own keep-alive
+ * connection pool. It is blocking and does its socket I/O on the call's own virtual thread (no
+ * selector thread, no per-request filter chain); {@link Call#await()} bounds a call and aborts its
+ * exchange (closing its connection) when it expires.
  */
 public final class HttpUpstream implements Upstream {
   private static final System.Logger LOG = System.getLogger(HttpUpstream.class.getName());
   private static final Set<String> MANAGED_HEADERS =
       Set.of("accept", "content-type", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name", "last-event-id");
+  /** Headers the HTTP/1.1 transport owns (the same names the JDK client refuses, plus framing ones). */
+  private static final Set<String> TRANSPORT_HEADERS =
+      Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding", "te", "trailer", "keep-alive", "proxy-connection");
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+  private static final HeaderName ACCEPT = HeaderNames.ACCEPT;
+  private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
+  private static final HeaderName SESSION_ID = HeaderNames.create("Mcp-Session-Id");
+  private static final HeaderName PROTOCOL_VERSION = HeaderNames.create("MCP-Protocol-Version");
+  private static final HeaderName MCP_METHOD = HeaderNames.create("Mcp-Method");
+  private static final HeaderName MCP_NAME = HeaderNames.create("Mcp-Name");
+  private static final HeaderName TRACEPARENT_HEADER = HeaderNames.create("traceparent");
+  private static final HeaderName TRACESTATE_HEADER = HeaderNames.create("tracestate");
+  private static final String ACCEPT_BOTH = "application/json, text/event-stream";
+  /**
+   * The socket read timeout of a call's POST. The call's own deadline is enforced by {@link
+   * Call#await()}, which aborts the exchange; this only bounds a worker nobody waits for. It must not
+   * be zero: Helidon's pool watches an idle connection with 101 ms reads for as long as its read
+   * timeout, and with zero a single slice is the whole budget, so a reuse that races its expiry (seen
+   * under CPU starvation) fails with "Read timed out".
+   */
+  private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
   private static final Pattern ENCODED_HEADER = Pattern.compile("^=\\?base64\\?.*\\?=$");
   private static final int ERROR_BODY_BYTES = 64 * 1024;
-  /** Bounds the wait for response headers; a call's own timeout is enforced by {@link Call#await()}. */
-  private static final Duration SOCKET_TIMEOUT = Duration.ofMinutes(60);
+  /** Bounds a silent GET stream before it is reopened. */
+  private static final Duration GET_STREAM_READ_TIMEOUT = Duration.ofMinutes(60);
 
   private static final Duration GET_STREAM_MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final String name;
   private final URI url;
-  private final Map<String, Secret> headers;
+  private final Map<HeaderName, String> headers;
   private final Duration timeout;
   private final JsonRpcCodec codec;
   private final int maxResponseBytes;
   private final Listener listener;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-  private final HttpClient client;
+  private final Http1Client client;
   private final AtomicLong ids = new AtomicLong();
   private final CallTable calls;
   private final Map<Long, Exchange> exchanges = new ConcurrentHashMap<>();
@@ -79,7 +111,7 @@ public final class HttpUpstream implements Upstream {
   private volatile Health health = Health.STARTING;
   private volatile boolean closed;
   private volatile Thread getStream;
-  private volatile InputStream getStreamBody;
+  private volatile HttpClientResponse getStreamBody;
 
   public HttpUpstream(UpstreamConfig.Http config, UpstreamContext context) {
     this.name = Objects.requireNonNull(config.name(), "name");
@@ -93,26 +125,46 @@ public final class HttpUpstream implements Upstream {
         throw new IllegalArgumentException(
             "upstream " + name + ": header " + h.getKey() + " is managed by the gateway and cannot be configured");
       }
-      try {
-        HttpRequest.newBuilder(url).header(h.getKey(), h.getValue().reveal());
-      } catch (IllegalArgumentException e) {
+      if (!sendable(h.getKey(), h.getValue().reveal())) {
         throw new IllegalArgumentException(
             "upstream " + name + ": header " + Protocol.printable(h.getKey(), 100) + " cannot be sent (restricted name or invalid value)");
       }
     }
-    this.headers = config.headers();
+    Map<HeaderName, String> configured = new LinkedHashMap<>();
+    config.headers().forEach((k, v) -> configured.put(HeaderNames.create(k), v.reveal()));
+    this.headers = configured;
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();
     this.maxResponseBytes = context.maxResponseBytes();
     this.listener = context.listener();
     this.calls = new CallTable(name, ids);
+    Duration connect = timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10);
     this.client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
-            .executor(executor)
+        Http1Client.builder()
+            .baseUri(url)
+            .followRedirects(false)
+            .connectTimeout(connect)
+            .readTimeout(timeout)
+            .shareConnectionCache(false)
+            .servicesDiscoverServices(false)
+            .proxy(Proxy.noProxy())
+            .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
+            .sendExpectContinue(false)
             .build();
+  }
+
+  /** Whether a configured header is a valid HTTP field that the transport does not own. */
+  private static boolean sendable(String header, String value) {
+    if (!HEADER_NAME.matcher(header).matches() || TRANSPORT_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -190,17 +242,14 @@ public final class HttpUpstream implements Upstream {
     stopGetStream();
     String session = sessionId;
     if (era == Era.LEGACY && session != null) {
-      try {
-        HttpRequest delete =
-            base(Duration.ofSeconds(2)).header("Mcp-Session-Id", session).header("MCP-Protocol-Version", protocolVersion).DELETE().build();
-        client.send(delete, HttpResponse.BodyHandlers.discarding());
-      } catch (IOException | RuntimeException e) {
+      try (HttpClientResponse ignored =
+          base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion).request()) {
+        // the status does not matter: the session is gone either way
+      } catch (RuntimeException e) {
         LOG.log(Level.DEBUG, () -> "upstream " + name + ": DELETE of the session failed: " + e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
-    client.shutdownNow();
+    client.closeResource();
     executor.shutdownNow();
   }
 
@@ -311,17 +360,18 @@ public final class HttpUpstream implements Upstream {
     CALL
   }
 
-  /** The socket side of one call: its worker thread and, once the answer started, its body. */
+  /** The socket side of one call: its worker thread and, once the answer started, its response. */
   private static final class Exchange {
     volatile Thread worker;
-    volatile InputStream body;
+    volatile HttpClientResponse response;
 
+    /** Closes the response (an unread answer closes its connection) and wakes the worker. */
     void abort() {
-      InputStream b = body;
-      if (b != null) {
+      HttpClientResponse r = response;
+      if (r != null) {
         try {
-          b.close();
-        } catch (IOException e) {
+          r.close();
+        } catch (RuntimeException e) {
           // closing is all we wanted
         }
       }
@@ -374,33 +424,30 @@ public final class HttpUpstream implements Upstream {
     }
   }
 
-  private HttpRequest.Builder base(Duration t) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(t);
-    headers.forEach((k, v) -> b.header(k, v.reveal()));
+  /** A request to the upstream's URL carrying the configured headers. */
+  private Http1ClientRequest base(Method method, Duration readTimeout) {
+    Http1ClientRequest b = client.method(method).readTimeout(readTimeout);
+    headers.forEach((k, v) -> b.header(k, v));
     return b;
   }
 
-  private HttpRequest.Builder post(Kind kind, String method, ObjectNode params, byte[] body, Duration t, String session) {
-    HttpRequest.Builder b =
-        base(t)
-            .header("Accept", "application/json, text/event-stream")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+  private Http1ClientRequest post(Kind kind, String method, ObjectNode params, String session) {
+    Http1ClientRequest b = base(Method.POST, CALL_READ_TIMEOUT).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
     switch (kind) {
-      case DISCOVER -> b.header("MCP-Protocol-Version", Protocol.STATELESS_VERSION).header("Mcp-Method", method);
+      case DISCOVER -> b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
       case INITIALIZE -> {}
       case CALL -> {
         traceHeaders(b, params);
         if (era == Era.STATELESS) {
-          b.header("MCP-Protocol-Version", Protocol.STATELESS_VERSION).header("Mcp-Method", method);
+          b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
           String mcpName = mcpName(method, params);
           if (mcpName != null) {
-            b.header("Mcp-Name", headerValue(mcpName));
+            b.header(MCP_NAME, headerValue(mcpName));
           }
         } else {
-          b.header("MCP-Protocol-Version", protocolVersion);
+          b.header(PROTOCOL_VERSION, protocolVersion);
           if (session != null) {
-            b.header("Mcp-Session-Id", session);
+            b.header(SESSION_ID, session);
           }
         }
       }
@@ -416,16 +463,16 @@ public final class HttpUpstream implements Upstream {
    * repeated as {@code traceparent}/{@code tracestate} headers for HTTP-level tracing. Only
    * well-formed values are sent, so nothing an agent wrote can inject a header.
    */
-  static void traceHeaders(HttpRequest.Builder b, ObjectNode params) {
+  static void traceHeaders(Http1ClientRequest b, ObjectNode params) {
     if (params == null || !(params.get("_meta") instanceof ObjectNode meta)) {
       return;
     }
     JsonNode tp = meta.get("traceparent");
     if (tp != null && tp.isString() && TRACEPARENT.matcher(tp.asString()).matches()) {
-      b.header("traceparent", tp.asString());
+      b.header(TRACEPARENT_HEADER, tp.asString());
       JsonNode ts = meta.get("tracestate");
       if (ts != null && ts.isString() && TRACESTATE.matcher(ts.asString()).matches()) {
-        b.header("tracestate", ts.asString());
+        b.header(TRACESTATE_HEADER, ts.asString());
       }
     }
   }
@@ -457,31 +504,39 @@ public final class HttpUpstream implements Upstream {
     exchange.worker = Thread.currentThread();
     String session = sessionId;
     byte[] body = codec.encode(CallTable.request(call));
-    HttpRequest request = post(kind, call.method(), call.wireParams(), body, SOCKET_TIMEOUT, session).build();
-    HttpResponse<InputStream> response;
+    Http1ClientRequest request = post(kind, call.method(), call.wireParams(), session);
+    HttpClientResponse response;
     try {
       if (call.isDone()) {
         return;
       }
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
-      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " at " + url.getHost() + " cannot be reached: " + e, e));
-      return;
-    } catch (InterruptedException e) {
-      call.fail(new UpstreamException(ReasonCode.CANCELLED, "call " + call.method() + " to upstream " + name + " was interrupted"));
+      response = request.submit(body);
+    } catch (RuntimeException e) {
+      if (call.isDone()) {
+        return; // aborted: the call already has its outcome
+      }
+      if (Thread.interrupted()) {
+        call.fail(new UpstreamException(ReasonCode.CANCELLED, "call " + call.method() + " to upstream " + name + " was interrupted"));
+        return;
+      }
+      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " at " + url.getHost() + " cannot be reached: " + cause(e), e));
       return;
     }
-    try (InputStream in = response.body()) {
-      exchange.body = in;
+    // only the response is closed: closing its entity stream would drain it, and a stream left unread
+    // closes the connection instead of returning it to the pool
+    try (response) {
+      exchange.response = response;
+      InputStream in = response.inputStream();
       if (call.isDone()) {
         return;
       }
-      int status = response.statusCode();
+      int status = response.status().code();
       if (kind == Kind.INITIALIZE && status == 200) {
-        response.headers().firstValue("Mcp-Session-Id").ifPresent(id -> sessionId = validSessionId(id));
+        response.headers().first(SESSION_ID).ifPresent(id -> sessionId = validSessionId(id));
       }
       if (status == 404 && kind == Kind.CALL && era == Era.LEGACY && session != null && mayRetry) {
-        in.close();
+        response.close();
+        exchange.response = null;
         try {
           reinitialize(session);
         } catch (UpstreamException e) {
@@ -492,11 +547,14 @@ public final class HttpUpstream implements Upstream {
         return;
       }
       handle(kind, call, response, in);
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       if (!call.isDone()) {
-        call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": the answer to " + call.method() + " broke off: " + e, e));
+        call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": the answer to " + call.method() + " broke off: " + cause(e), e));
       }
     } catch (RuntimeException e) {
+      if (call.isDone()) {
+        return; // aborted mid-read
+      }
       LOG.log(Level.ERROR, "upstream " + name + ": unexpected failure reading an answer", e);
       call.fail(new UpstreamException(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream " + name + ": unreadable answer to " + call.method() + ": " + e, e));
     }
@@ -513,15 +571,15 @@ public final class HttpUpstream implements Upstream {
     return id.length() > 1024 ? null : id;
   }
 
-  private void handle(Kind kind, PendingCall call, HttpResponse<InputStream> response, InputStream in) throws IOException {
-    int status = response.statusCode();
-    String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+  private void handle(Kind kind, PendingCall call, HttpClientResponse response, InputStream in) throws IOException {
+    int status = response.status().code();
+    String type = contentType(response);
     if (status == 200 && type.startsWith("text/event-stream")) {
       readStream(call, in);
       return;
     }
     if (status == 200 && type.startsWith("application/json")) {
-      long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+      long declared = response.headers().contentLength().orElse(-1);
       if (declared > maxResponseBytes) {
         call.fail(tooLarge(declared));
         return;
@@ -635,9 +693,10 @@ public final class HttpUpstream implements Upstream {
   }
 
   private void postNotification(String method, ObjectNode params) throws UpstreamException {
-    HttpResponse<InputStream> response = send(new JsonRpcMessage.Notification(method, params), method);
-    int status = response.statusCode();
-    close(response);
+    int status;
+    try (HttpClientResponse response = send(new JsonRpcMessage.Notification(method, params), method)) {
+      status = response.status().code();
+    }
     if (status != 202 && status != 200 && status != 204) {
       throw new UpstreamException(
           status >= 500 ? ReasonCode.UPSTREAM_UNAVAILABLE : ReasonCode.UPSTREAM_PROTOCOL_ERROR,
@@ -646,41 +705,37 @@ public final class HttpUpstream implements Upstream {
   }
 
   private void postMessage(JsonRpcMessage message, String what) {
-    try {
-      HttpResponse<InputStream> response = send(message, null);
-      close(response);
+    try (HttpClientResponse response = send(message, null)) {
+      LOG.log(Level.TRACE, () -> "upstream " + name + " took " + what + " with HTTP " + response.status().code());
     } catch (UpstreamException e) {
       LOG.log(Level.DEBUG, () -> "upstream " + name + ": could not send " + what + ": " + e.getMessage());
     }
   }
 
-  private HttpResponse<InputStream> send(JsonRpcMessage message, String method) throws UpstreamException {
-    HttpRequest.Builder b =
-        base(timeout)
-            .header("Accept", "application/json, text/event-stream")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(codec.encode(message)));
+  /** POSTs a notification or a response (nothing awaits it, so the socket read is bounded by the timeout). */
+  private HttpClientResponse send(JsonRpcMessage message, String method) throws UpstreamException {
+    Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
     if (era == Era.STATELESS) {
-      b.header("MCP-Protocol-Version", Protocol.STATELESS_VERSION);
+      b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
       if (method != null) {
-        b.header("Mcp-Method", method);
+        b.header(MCP_METHOD, method);
       }
     } else {
       if (protocolVersion != null) {
-        b.header("MCP-Protocol-Version", protocolVersion);
+        b.header(PROTOCOL_VERSION, protocolVersion);
       }
       String session = sessionId;
       if (session != null) {
-        b.header("Mcp-Session-Id", session);
+        b.header(SESSION_ID, session);
       }
     }
     try {
-      return client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
-      throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " cannot be reached: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UpstreamException(ReasonCode.CANCELLED, "sending to upstream " + name + " was interrupted");
+      return b.submit(codec.encode(message));
+    } catch (RuntimeException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new UpstreamException(ReasonCode.CANCELLED, "sending to upstream " + name + " was interrupted");
+      }
+      throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " cannot be reached: " + cause(e), e);
     }
   }
 
@@ -698,11 +753,11 @@ public final class HttpUpstream implements Upstream {
   private void stopGetStream() {
     Thread t = getStream;
     getStream = null;
-    InputStream body = getStreamBody;
+    HttpClientResponse body = getStreamBody;
     if (body != null) {
       try {
         body.close();
-      } catch (IOException e) {
+      } catch (RuntimeException e) {
         // closing is all we wanted
       }
     }
@@ -714,17 +769,23 @@ public final class HttpUpstream implements Upstream {
   private void getStreamLoop(String session) {
     long backoff = 1000;
     while (!closed && Objects.equals(session, sessionId) && Thread.currentThread() == getStream) {
-      HttpRequest.Builder b = base(Duration.ofMinutes(60)).header("Accept", "text/event-stream").header("MCP-Protocol-Version", protocolVersion).GET();
+      Http1ClientRequest b =
+          base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
       if (session != null) {
-        b.header("Mcp-Session-Id", session);
+        b.header(SESSION_ID, session);
       }
       try {
-        HttpResponse<InputStream> response = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = response.body()) {
-          getStreamBody = in;
-          String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-          if (response.statusCode() != 200 || !type.startsWith("text/event-stream")) {
-            LOG.log(Level.DEBUG, () -> "upstream " + name + " offers no GET stream (HTTP " + response.statusCode() + ")");
+        HttpClientResponse response = b.request();
+        try (response) {
+          getStreamBody = response;
+          InputStream in = response.inputStream();
+          if (closed || Thread.currentThread() != getStream) {
+            return;
+          }
+          String type = contentType(response);
+          int status = response.status().code();
+          if (status != 200 || !type.startsWith("text/event-stream")) {
+            LOG.log(Level.DEBUG, () -> "upstream " + name + " offers no GET stream (HTTP " + status + ")");
             return;
           }
           backoff = 1000;
@@ -739,13 +800,11 @@ public final class HttpUpstream implements Upstream {
             }
           }
         }
-      } catch (IOException e) {
-        if (closed) {
+      } catch (IOException | RuntimeException e) {
+        if (closed || Thread.currentThread() != getStream) {
           return;
         }
         LOG.log(Level.DEBUG, () -> "upstream " + name + ": GET stream broke: " + e);
-      } catch (InterruptedException e) {
-        return;
       }
       try {
         Thread.sleep(backoff); // reconnect backoff, not synchronisation
@@ -779,12 +838,13 @@ public final class HttpUpstream implements Upstream {
     return true;
   }
 
-  private static void close(HttpResponse<InputStream> response) {
-    try {
-      response.body().close();
-    } catch (IOException e) {
-      // nothing left to read
-    }
+  private static String contentType(HttpClientResponse response) {
+    return response.headers().first(CONTENT_TYPE).orElse("").toLowerCase(Locale.ROOT);
+  }
+
+  /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
+  private static Throwable cause(Exception e) {
+    return e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
   }
 
   private void notifyListener(String method, ObjectNode params) {

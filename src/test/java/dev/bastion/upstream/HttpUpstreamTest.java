@@ -190,6 +190,84 @@ class HttpUpstreamTest {
     assertThat(server.rpc("initialize")).isEmpty();
   }
 
+  private static boolean statelessDiscover(FakeHttpServer.Received r, com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+    if (!"server/discover".equals(r.rpcMethod())) {
+      return false;
+    }
+    result(ex, r.body().get("id"), "{\"supportedVersions\":[\"2026-07-28\"],\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"m\",\"version\":\"1\"}}", Map.of());
+    return true;
+  }
+
+  @Test
+  void sequentialCallsReuseOneKeepAliveConnection() throws Exception {
+    List<Integer> ports = new CopyOnWriteArrayList<>();
+    FakeHttpServer server = server((r, ex) -> {
+      if (!statelessDiscover(r, ex)) {
+        ports.add(ex.getRemoteAddress().getPort());
+        result(ex, r.body().get("id"), "{\"content\":[]}", Map.of());
+      }
+    });
+    HttpUpstream up = upstream(server, 1 << 20);
+
+    for (int i = 0; i < 5; i++) {
+      up.call("tools/call", StdioUpstreamTest.tool("echo"), opts()).await();
+    }
+
+    assertThat(ports).hasSize(5);
+    assertThat(java.util.Set.copyOf(ports)).as("one pooled connection for all calls").hasSize(1);
+  }
+
+  @Test
+  void anSseAnswerIsReadIncrementallyWhileTheServerStillHoldsTheStream() throws Exception {
+    CountDownLatch progressSeen = new CountDownLatch(1);
+    FakeHttpServer server = server((r, ex) -> {
+      if (!statelessDiscover(r, ex)) {
+        String token = r.body().get("params").get("_meta").get("progressToken").toString();
+        OutputStream out = sse(ex);
+        write(out, "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":" + token + ",\"progress\":1}}\n\n");
+        progressSeen.await(); // the answer only follows once the gateway has passed the progress on
+        write(out, "data: {\"jsonrpc\":\"2.0\",\"id\":" + r.body().get("id") + ",\"result\":{\"done\":true}}\n\n");
+      }
+    });
+    HttpUpstream up = upstream(server, 1 << 20);
+    ObjectNode params = StdioUpstreamTest.tool("progress");
+    params.putObject("_meta").put("progressToken", "t");
+
+    ObjectNode result = up.call("tools/call", params, new Upstream.CallOptions(Duration.ofSeconds(20), p -> progressSeen.countDown())).await();
+
+    assertThat(result.get("done").asBoolean()).isTrue();
+  }
+
+  @Test
+  void aCancelledStreamClosesItsConnectionAndTheNextCallGetsAFreshOne() throws Exception {
+    List<Integer> ports = new CopyOnWriteArrayList<>();
+    CountDownLatch streaming = new CountDownLatch(1);
+    FakeHttpServer server = server((r, ex) -> {
+      if (!statelessDiscover(r, ex)) {
+        ports.add(ex.getRemoteAddress().getPort());
+        if ("slow".equals(r.body().get("params").get("name").asString())) {
+          OutputStream out = sse(ex);
+          write(out, ": started\n\n");
+          streaming.countDown();
+          release.await();
+        } else {
+          result(ex, r.body().get("id"), "{\"content\":[]}", Map.of());
+        }
+      }
+    });
+    HttpUpstream up = upstream(server, 1 << 20);
+    Upstream.Call slow = up.call("tools/call", StdioUpstreamTest.tool("slow"), opts());
+    assertThat(streaming.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    slow.cancel("agent gave up");
+    ObjectNode next = up.call("tools/call", StdioUpstreamTest.tool("echo"), opts()).await();
+
+    assertThatThrownBy(slow::await).extracting(e -> ((UpstreamException) e).reason()).isEqualTo(ReasonCode.CANCELLED);
+    assertThat(next.has("content")).isTrue();
+    assertThat(ports).hasSize(2);
+    assertThat(ports.get(1)).as("the cancelled stream's connection is closed, not reused").isNotEqualTo(ports.get(0));
+  }
+
   @Test
   void aJsonAnswerOverTheSizeCapFailsTheCall() throws Exception {
     FakeHttpServer server = server((r, ex) -> {
