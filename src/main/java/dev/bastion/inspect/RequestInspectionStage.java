@@ -99,9 +99,11 @@ public final class RequestInspectionStage implements Stage {
     JsonNode arguments = params.get("arguments");
     List<Finding> findings = new ArrayList<>();
     Target target = exchange.target();
+    String schemaProblem = null;
     if (method.equals("tools/call") && target.kind() == Target.Kind.TOOL) {
       if (config.validateSchema() && (arguments == null || arguments.isObject())) {
         String problem = schemas.check(target.exposedName(), target.definition(), arguments);
+        schemaProblem = problem;
         if (problem != null) {
           findings.add(new Finding("argument", "schema_violation", Direction.REQUEST.id(), actionName(Hit.Category.ARGUMENT, "schema_violation"), "/arguments"));
         }
@@ -129,6 +131,11 @@ public final class RequestInspectionStage implements Stage {
     exchange.log().findings(findings);
     List<String> blocking = findings.stream().filter(f -> f.action().equals("block")).map(f -> f.detector() + " at " + f.location()).distinct().limit(5).toList();
     if (!blocking.isEmpty()) {
+      if (schemaProblem != null && blocking.size() == 1 && blocking.get(0).startsWith("schema_violation ")) {
+        // Only the schema said no: the model sent malformed arguments, not an attack. Answered as a
+        // tool execution error so it can correct them (WireErrors); recorded as invalid_arguments.
+        return new Outcome.Failure(Fault.of(ReasonCode.INVALID_ARGUMENTS, "invalid arguments for " + target.exposedName() + ": " + schemaProblem));
+      }
       return new Outcome.Failure(Fault.of(ReasonCode.REQUEST_BLOCKED, "the request was blocked by the firewall: " + String.join(", ", blocking)));
     }
     if (rewritten != null) {

@@ -165,6 +165,9 @@ public final class McpEndpoint {
       }
       return;
     }
+    if (outcome instanceof Outcome.Failure f && WireErrors.toolExecutionError(f.fault(), exchange.method()) instanceof ObjectNode toolError) {
+      outcome = new Outcome.Success(toolError);
+    }
     switch (outcome) {
       case Outcome.Success s -> {
         JsonNode result = s.result() == null ? JsonRpcCodec.nodes().objectNode() : s.result();

@@ -23,7 +23,7 @@ public final class WireErrors {
       case PARSE_ERROR -> new Mapping(400, JsonRpcCodes.PARSE_ERROR);
       case INVALID_REQUEST -> new Mapping(400, JsonRpcCodes.INVALID_REQUEST);
       case METHOD_NOT_FOUND -> new Mapping(era == Era.STATELESS ? 404 : 200, JsonRpcCodes.METHOD_NOT_FOUND);
-      case INVALID_PARAMS -> new Mapping(200, JsonRpcCodes.INVALID_PARAMS);
+      case INVALID_PARAMS, INVALID_ARGUMENTS -> new Mapping(200, JsonRpcCodes.INVALID_PARAMS);
       case INVALID_ENVELOPE -> new Mapping(400, JsonRpcCodes.INVALID_PARAMS);
       case METHOD_NOT_ALLOWED -> new Mapping(405, JsonRpcCodes.INVALID_REQUEST);
       case PAYLOAD_TOO_LARGE -> new Mapping(413, JsonRpcCodes.INVALID_REQUEST);
@@ -65,6 +65,22 @@ public final class WireErrors {
     }
     err.set("data", data);
     return err;
+  }
+
+  /**
+   * A fault that the agent's model should see and correct rather than a protocol error: arguments
+   * that do not match a tool's input schema are answered, on {@code tools/call}, as a tool execution
+   * error ({@code isError: true} result), as the MCP specification asks for input validation errors.
+   * Null when the fault is answered as a JSON-RPC error.
+   */
+  public static ObjectNode toolExecutionError(Fault fault, String method) {
+    if (fault.code() != ReasonCode.INVALID_ARGUMENTS || !"tools/call".equals(method)) {
+      return null;
+    }
+    ObjectNode result = JsonRpcCodec.nodes().objectNode();
+    result.putArray("content").addObject().put("type", "text").put("text", fault.message());
+    result.put("isError", true);
+    return result;
   }
 
   private WireErrors() {}

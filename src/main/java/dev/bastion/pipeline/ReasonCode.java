@@ -31,6 +31,8 @@ public enum ReasonCode {
   LOOP_DETECTED("loop_detected"),
   // --- inspection ---
   REQUEST_BLOCKED("request_blocked"),
+  /** A tool call's arguments do not match the tool's input schema (answered as a tool execution error). */
+  INVALID_ARGUMENTS("invalid_arguments"),
   RESPONSE_BLOCKED("response_blocked"),
   // --- information flow (dev.bastion.flow) ---
   /** An external sink was sent private data in a session that has read untrusted content. */

@@ -109,6 +109,21 @@ class FirewallEndToEndTest {
   }
 
   @Test
+  void argumentsOutsideTheSchemaAreAToolExecutionErrorTheModelCanCorrect() throws Exception {
+    // echo's schema requires a string message: a number is malformed input, not an attack
+    JsonNode bad = call("demo__echo", "{\"message\":42}");
+    assertThat(bad.has("error")).as("not a protocol error: %s", bad).isFalse();
+    assertThat(bad.path("result").path("isError").asBoolean()).isTrue();
+    assertThat(text(bad)).contains("invalid arguments for demo__echo").contains("/message").doesNotContain("42");
+    JsonNode missing = call("demo__echo", "{}");
+    assertThat(missing.path("result").path("isError").asBoolean()).as(missing.toString()).isTrue();
+    // benign twin: the same call with a well-formed argument reaches the tool
+    JsonNode good = call("demo__echo", "{\"message\":\"forty-two\"}");
+    assertThat(good.path("result").path("isError").asBoolean()).isFalse();
+    assertThat(text(good)).contains("forty-two");
+  }
+
+  @Test
   void secretFilesAndTraversalAreBlockedButNotesAreRead() throws Exception {
     assertThat(reason(call("demo__read_file", "{\"path\":\"secrets/.env\"}"))).contains("secret_file");
     assertThat(reason(call("demo__read_file", "{\"path\":\"../../etc/passwd\"}"))).contains("path_traversal");
