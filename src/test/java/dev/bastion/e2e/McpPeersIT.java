@@ -2,6 +2,12 @@ package dev.bastion.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bastion.audit.AuditKeys;
+import dev.bastion.audit.AuditRecord;
+import dev.bastion.audit.AuditStore;
+import dev.bastion.audit.AuditStores;
+import dev.bastion.audit.AuditVerifier;
+import dev.bastion.audit.VerifyResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +33,7 @@ import tools.jackson.databind.JsonNode;
 class McpPeersIT {
   static final String ADMIN_KEY = "e2e-admin-key-0123456789";
   static final String READER_KEY = "e2e-reader-key-0123456789";
+  static final String AUDITED_KEY = "e2e-audited-key-0123456789";
 
   @TempDir static Path dir;
   static PeerGateway peers;
@@ -39,8 +46,9 @@ class McpPeersIT {
             """
             admin: { keys: ["%s"], roles: [admin] }
             reader: { keys: ["%s"], roles: [reader] }
+            audited: { keys: ["%s"], roles: [reader] }
             """
-                .formatted(PeerGateway.sha256(ADMIN_KEY), PeerGateway.sha256(READER_KEY)),
+                .formatted(PeerGateway.sha256(ADMIN_KEY), PeerGateway.sha256(READER_KEY), PeerGateway.sha256(AUDITED_KEY)),
             """
             default: deny
             rules:
@@ -187,5 +195,51 @@ class McpPeersIT {
     assertThat(out.path("recovered").asString()).as("a later call succeeds after the restart: %s", out).isEqualTo("Echo: back");
     ProcessHandle after = peers.stdioEverything().orElseThrow(() -> new AssertionError("no restarted stdio server-everything"));
     assertThat(after.pid()).isNotEqualTo(before.pid());
+  }
+
+  /** The official SDK client's session leaves exactly the expected audit records, chained and signed. */
+  @org.junit.jupiter.api.Test
+  @Order(99)
+  void anSdkSessionProducesExactlyTheExpectedAuditRecords() throws Exception {
+    JsonNode allowed = run("v1", AUDITED_KEY, "--scenario", "call", "--tool", "everything__echo", "--args", "{\"message\":\"audited hello\"}");
+    assertThat(allowed.path("text").asString()).contains("audited hello");
+    JsonNode denied = run("v1", AUDITED_KEY, "--scenario", "call", "--tool", "everything__echo", "--args", "{\"message\":\"top secret plan\"}");
+    assertThat(denied.path("ok").asBoolean()).isFalse();
+
+    Path data = dir.resolve("data");
+    try (AuditStore store = AuditStores.openReadOnly(null, data)) {
+      assertThat(AuditVerifier.verify(store, AuditKeys.loadOrCreate(data).publicKey())).isInstanceOf(VerifyResult.Verified.class);
+      List<AuditRecord> mine = new ArrayList<>();
+      for (long from = 1; ; ) {
+        List<AuditRecord> batch = store.read(from, 1000);
+        if (batch.isEmpty()) {
+          break;
+        }
+        batch.stream().filter(r -> "audited".equals(r.agent())).forEach(mine::add);
+        from = batch.getLast().seq() + 1;
+      }
+      // two SDK v1 sessions: handshake, listing, one call each
+      assertThat(mine).extracting(AuditRecord::method)
+          .containsExactly(
+              "initialize", "notifications/initialized", "tools/list", "tools/call",
+              "initialize", "notifications/initialized", "tools/list", "tools/call");
+      assertThat(mine).allSatisfy(r -> assertThat(r.era()).isEqualTo("legacy"));
+      AuditRecord ok = mine.get(3);
+      assertThat(ok.effect()).isEqualTo(AuditRecord.Effect.ALLOW);
+      assertThat(ok.server()).isEqualTo("everything");
+      assertThat(ok.target()).isEqualTo("everything__echo");
+      assertThat(ok.ruleIds()).containsExactly("readers-everything");
+      assertThat(ok.args()).contains("audited hello");
+      assertThat(ok.argsDigest()).isNotBlank();
+      assertThat(ok.resultDigest()).isNotBlank();
+      assertThat(ok.upstreamLatencyMs()).isNotNull();
+      assertThat(ok.session()).isNotBlank();
+      AuditRecord no = mine.get(7);
+      assertThat(no.effect()).isEqualTo(AuditRecord.Effect.DENY);
+      assertThat(no.ruleIds()).contains("readers-no-secrets");
+      assertThat(no.reason()).isEqualTo("policy_denied");
+      assertThat(no.upstreamLatencyMs()).as("a denied call never reached the tool").isNull();
+      assertThat(no.session()).isNotEqualTo(ok.session());
+    }
   }
 }

@@ -66,7 +66,7 @@ final class PeerGateway implements AutoCloseable {
           %6$s
           policy:
           %7$s
-          audit: { durability: batch }
+          audit: { durability: sync }
           """
               .formatted(NodePeers.NODE, NodePeers.EVERYTHING, NodePeers.FILESYSTEM, share, url, indent(agentsYaml), indent(policyYaml));
       Files.writeString(dir.resolve("bastion.yaml"), yaml);
