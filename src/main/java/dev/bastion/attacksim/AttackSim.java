@@ -3,6 +3,7 @@ package dev.bastion.attacksim;
 import dev.bastion.config.AgentConfig;
 import dev.bastion.config.AuditConfig;
 import dev.bastion.config.BastionConfig;
+import dev.bastion.config.FirewallConfig;
 import dev.bastion.config.FlowConfig;
 import dev.bastion.config.HostPort;
 import dev.bastion.config.PolicyConfig;
@@ -43,8 +44,12 @@ import tools.jackson.databind.node.ObjectNode;
  * every step by side effect: the test servers log every call that reaches a tool.
  */
 public final class AttackSim {
-  /** The defences this build contains. Scenarios expecting another are reported as not run. */
-  public static final Set<String> PRESENT_DEFENCES = Set.of("flow");
+  /**
+   * The defences this build contains (every capability is merged). Scenarios expecting another are
+   * reported as not run; so are scenarios whose {@code not_run} names a step type the runner lacks or
+   * a known defence gap.
+   */
+  public static final Set<String> PRESENT_DEFENCES = Set.of("flow", "firewall", "integrity", "limits", "identity", "policy", "protocol");
   static final String AGENT = "attack-sim";
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Pattern TEMPLATE = Pattern.compile("\\$\\{(b64|b64url|hex|url):(.*?)}", Pattern.DOTALL);
@@ -62,10 +67,10 @@ public final class AttackSim {
   /** Runs the scenarios; those whose defence is absent are returned as not run. */
   public Scorecard run(List<Scenario> scenarios) throws IOException, InterruptedException {
     Path work = Files.createTempDirectory("bastion-attack-sim");
-    List<Scenario> runnable = scenarios.stream().filter(s -> present.contains(s.defence())).toList();
+    List<Scenario> runnable = scenarios.stream().filter(s -> present.contains(s.defence()) && s.notRun() == null).toList();
     List<Scorecard.Result> results = new ArrayList<>();
     for (Scenario s : scenarios) {
-      if (!present.contains(s.defence())) {
+      if (!present.contains(s.defence()) || s.notRun() != null) {
         results.add(Scorecard.Result.notRun(s));
       }
     }
@@ -302,10 +307,41 @@ public final class AttackSim {
     }
     FlowConfig f = base.flow();
     FlowConfig flow = new FlowConfig(f.enabled(), servers, f.internalDomains(), f.rules(), f.egressBudgetBytes(), f.maxSessions(), f.sessionIdleTimeout());
+    FirewallConfig fw = base.firewall();
+    Map<String, Map<String, FirewallConfig.ArgumentRule>> argumentRules = new LinkedHashMap<>(fw.tools());
+    for (Scenario s : scenarios) {
+      s.arguments().forEach((tool, toolRules) -> {
+        Map<String, FirewallConfig.ArgumentRule> perArg = new LinkedHashMap<>(argumentRules.getOrDefault(tool.toString(), Map.of()));
+        ((Map<?, ?>) toolRules).forEach((arg, rule) -> perArg.put(arg.toString(), argumentRule((Map<?, ?>) rule, work)));
+        argumentRules.put(tool.toString(), perArg);
+      });
+    }
+    FirewallConfig firewall = new FirewallConfig(fw.enabled(), fw.actions(), fw.linkHosts(), fw.validateSchema(), fw.maxResultChars(), fw.maxLineChars(),
+        fw.onOversize(), argumentRules);
     AuditConfig a = base.audit();
     AuditConfig audit = new AuditConfig("sqlite:" + work.resolve("audit.db"), a.durability(), a.batchWindow(), a.checkpointInterval(), a.failOpen());
     return new BastionConfig(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0), work.resolve("data"), null, new dev.bastion.config.SecurityConfig(base.security().allowedOrigins(), List.of()),
-        base.limits(), upstreams, agents, policy, audit, base.telemetry(), base.integrity(), base.identity(), base.rateLimits(), flow, base.firewall());
+        base.limits(), upstreams, agents, policy, audit, base.telemetry(), base.integrity(), base.identity(), base.rateLimits(), flow, firewall);
+  }
+
+  /** A scenario's argument rule; its roots are folders created inside the run's temporary folder. */
+  private static FirewallConfig.ArgumentRule argumentRule(Map<?, ?> m, Path work) {
+    FirewallConfig.ArgumentRule.Kind kind = FirewallConfig.ArgumentRule.Kind.valueOf(m.get("type").toString().toUpperCase(java.util.Locale.ROOT));
+    List<Path> roots = new ArrayList<>();
+    for (Object r : m.get("roots") instanceof List<?> l ? l : List.of()) {
+      Path root = work.resolve("roots").resolve(r.toString()).normalize();
+      if (!root.startsWith(work)) {
+        throw new IllegalArgumentException("argument rule root " + r + " leaves the run's folder");
+      }
+      try {
+        Files.createDirectories(root);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      roots.add(root);
+    }
+    List<String> hosts = m.get("allow_hosts") instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of();
+    return new FirewallConfig.ArgumentRule(kind, roots, hosts);
   }
 
   private static FlowConfig.LabelSpec spec(Map<?, ?> m) {

@@ -13,7 +13,7 @@ final class HtmlReport {
         .append("padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.cat{display:inline-block;margin:1em;")
         .append("vertical-align:top}.miss{color:#a00}</style></head><body>\n<h1>Bastion attack simulation</h1>\n");
     Scorecard.Tally o = card.overall();
-    sb.append("<p>").append(o.run()).append(" scenarios run, ").append(o.notRun()).append(" not run (defence absent from this build). ")
+    sb.append("<p>").append(o.run()).append(" scenarios run, ").append(o.notRun()).append(" not run (defence absent from this build, or a step type the runner lacks). ")
         .append("Attack block rate ").append(pct(o.blockRate())).append(", benign pass rate ").append(pct(o.passRate()))
         .append(", added latency p50 ").append(ms(o.p50Micros())).append(" / p95 ").append(ms(o.p95Micros())).append(".</p>\n");
     sb.append("<table><tr><th>category</th><th>run</th><th>attacks blocked</th><th>benign passed</th><th>p50</th><th>p95</th><th>not run</th></tr>\n");
@@ -21,7 +21,7 @@ final class HtmlReport {
       sb.append("<tr><td>").append(esc(t.name())).append("</td><td>").append(t.run()).append("</td><td>")
           .append(t.run() == 0 ? "-" : pct(t.blockRate())).append("</td><td>").append(t.run() == 0 ? "-" : pct(t.passRate()))
           .append("</td><td>").append(t.run() == 0 ? "-" : ms(t.p50Micros())).append("</td><td>").append(t.run() == 0 ? "-" : ms(t.p95Micros()))
-          .append("</td><td>").append(t.notRun() == 0 ? "" : t.notRun() + " (defence absent: " + esc(String.join(", ", t.absentDefences())) + ")")
+          .append("</td><td>").append(t.notRun() == 0 ? "" : t.notRun() + " (" + esc(String.join("; ", t.absentDefences())) + ")")
           .append("</td></tr>\n");
     }
     sb.append("</table>\n<h2>Per category</h2>\n");
@@ -31,7 +31,7 @@ final class HtmlReport {
     sb.append("<h2>Scenarios</h2>\n<table><tr><th>id</th><th>title</th><th>defence</th><th>attack</th><th>benign twin</th></tr>\n");
     for (Scorecard.Result r : card.results()) {
       sb.append("<tr><td>").append(esc(r.scenario().id())).append("</td><td>").append(esc(r.scenario().title())).append("</td><td>")
-          .append(esc(r.scenario().defence())).append("</td><td>").append(!r.run() ? "not run" : r.attackBlocked() ? "blocked" : "<span class=miss>MISSED</span>")
+          .append(esc(r.scenario().defence())).append("</td><td>").append(!r.run() ? "not run: " + esc(r.notRunReason()) : r.attackBlocked() ? "blocked" : "<span class=miss>MISSED</span>")
           .append("</td><td>").append(!r.run() ? "not run" : r.benignPassed() ? "passed" : "<span class=miss>MISSED</span>").append("</td></tr>\n");
       for (String m : r.attackMisses()) {
         sb.append("<tr><td></td><td colspan=4 class=miss>attack: ").append(esc(m)).append("</td></tr>\n");
@@ -45,8 +45,8 @@ final class HtmlReport {
 
   private static String chart(Scorecard.Tally t) {
     if (t.run() == 0) {
-      return "<svg width=\"220\" height=\"60\" role=\"img\" aria-label=\"not run\"><text x=\"0\" y=\"30\">not run: defence absent ("
-          + esc(String.join(", ", t.absentDefences())) + ")</text></svg>";
+      return "<svg width=\"220\" height=\"60\" role=\"img\" aria-label=\"not run\"><text x=\"0\" y=\"30\">not run ("
+          + esc(String.join("; ", t.absentDefences())) + ")</text></svg>";
     }
     int w = 200;
     int block = (int) Math.round(w * t.blockRate());

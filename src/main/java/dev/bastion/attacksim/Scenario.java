@@ -12,6 +12,11 @@ import java.util.Objects;
  * @param defence the Bastion capability expected to stop the attack (flow, firewall, integrity,
  *     limits, identity, protocol, policy); scenarios whose defence is absent from the build are
  *     reported as not run, never as passed
+ * @param notRun why the runner cannot play this scenario faithfully yet (a step type it lacks), or
+ *     null; such a scenario is reported as not run with this reason, never as passed
+ * @param arguments the firewall argument rules an operator would write for the scenario's tools
+ *     (as {@code firewall.tools}: exposed tool name → argument → {@code {type: path|url|plain, roots,
+ *     allow_hosts}}; {@code roots} resolve inside the run's temporary folder)
  */
 public record Scenario(
     String id,
@@ -20,14 +25,17 @@ public record Scenario(
     String defence,
     List<Tool> tools,
     Map<String, Object> labels,
+    Map<String, Object> arguments,
     List<Step> attack,
     List<Step> benign,
+    String notRun,
     String source) {
 
   public Scenario {
     Objects.requireNonNull(id, "id");
     tools = List.copyOf(tools);
     labels = Map.copyOf(labels);
+    arguments = Map.copyOf(arguments);
     attack = List.copyOf(attack);
     benign = List.copyOf(benign);
   }

@@ -48,8 +48,8 @@ public final class ScenarioLoader {
             tm.getOrDefault("returns", ""), Boolean.TRUE.equals(tm.get("isError"))));
       }
       out.add(new Scenario(id, text(m, "category", where), (String) m.getOrDefault("title", ""), text(m, "defence", where), tools,
-          (Map<String, Object>) m.getOrDefault("labels", Map.of()), steps(m.get("attack"), where + " attack"),
-          steps(m.get("benign"), where + " benign"), source));
+          (Map<String, Object>) m.getOrDefault("labels", Map.of()), (Map<String, Object>) m.getOrDefault("arguments", Map.of()), steps(m.get("attack"), where + " attack"),
+          steps(m.get("benign"), where + " benign"), (String) m.get("not_run"), source));
     }
     return out;
   }

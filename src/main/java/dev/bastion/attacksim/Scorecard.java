@@ -12,6 +12,8 @@ import java.util.Map;
  * to the test server directly).
  */
 public record Scorecard(List<Result> results) {
+  /** How a scenario's {@code not_run} reason starts when the defence is present but known not to stop the attack. */
+  static final String DEFENCE_GAP = "defence gap";
 
   /** One scenario's outcome; {@code run} false when its defence is absent from the build. */
   public record Result(Scenario scenario, boolean run, List<String> attackMisses, List<String> benignMisses, List<Long> addedLatencyMicros) {
@@ -21,6 +23,17 @@ public record Scorecard(List<Result> results) {
 
     static Result notRun(Scenario s) {
       return new Result(s, false);
+    }
+
+    /** Why a scenario was not run: its defence is absent, or the runner cannot play it yet. */
+    public String notRunReason() {
+      if (run) {
+        return "";
+      }
+      if (scenario.notRun() == null) {
+        return "defence absent: " + scenario.defence();
+      }
+      return scenario.notRun().startsWith(DEFENCE_GAP) ? scenario.notRun() : "runner: " + scenario.notRun();
     }
 
     public boolean attackBlocked() {
@@ -70,8 +83,10 @@ public record Scorecard(List<Result> results) {
     List<String> absent = new ArrayList<>();
     for (Result r : rs) {
       if (!r.run()) {
-        if (!absent.contains(r.scenario().defence())) {
-          absent.add(r.scenario().defence());
+        String why = r.scenario().notRun() == null ? "defence absent: " + r.scenario().defence()
+            : r.scenario().notRun().startsWith(DEFENCE_GAP) ? "defence gap" : "runner lacks a step type";
+        if (!absent.contains(why)) {
+          absent.add(why);
         }
         continue;
       }
@@ -104,11 +119,16 @@ public record Scorecard(List<Result> results) {
       r.attackMisses().forEach(m -> sb.append("MISSED ").append(r.scenario().id()).append(" attack: ").append(m).append('\n'));
       r.benignMisses().forEach(m -> sb.append("MISSED ").append(r.scenario().id()).append(" benign: ").append(m).append('\n'));
     }
+    for (Result r : results) {
+      if (!r.run()) {
+        sb.append("NOT RUN ").append(r.scenario().id()).append(": ").append(r.notRunReason()).append('\n');
+      }
+    }
     return sb.toString();
   }
 
   private static String line(Tally t) {
-    String notRun = t.notRun() == 0 ? "" : t.notRun() + " (defence absent: " + String.join(", ", t.absentDefences()) + ")";
+    String notRun = t.notRun() == 0 ? "" : t.notRun() + " (" + String.join("; ", t.absentDefences()) + ")";
     if (t.run() == 0) {
       return String.format("%-10s %5d %9s %9s %9s %9s  %s%n", t.name(), 0, "-", "-", "-", "-", notRun);
     }

@@ -124,7 +124,11 @@ public final class FlowStage implements Stage {
     Outcome outcome = chain.proceed(exchange);
     if (outcome instanceof Outcome.Success s && s.result() != null) {
       List<String> texts = new ArrayList<>();
-      collect(s.result(), texts);
+      // provenance is what the source produced: when the firewall redacted the result, the original
+      // is fingerprinted too, so a secret the agent obtains anyway (another channel, a shadowed
+      // detector, a partial redaction) is still recognised when it leaves
+      JsonNode original = exchange.log().originalResult();
+      collect(original != null ? original : s.result(), texts);
       state.observe(target.exposedName(), exchange.id(), label, texts, sessions.taintedTokens(target.server()));
       if (egress > 0) {
         state.countEgress(egress);

@@ -65,6 +65,9 @@ public final class FlowState {
   private final Set<String> trustedTokens = new HashSet<>();
   private final StringBuilder egressCompact = new StringBuilder();
   private final StringBuilder egressRaw = new StringBuilder();
+  /** The same stream per argument name, so pieces sent alongside constant arguments (a recipient) still join up. */
+  private final Map<String, StringBuilder> egressByArgument = new java.util.LinkedHashMap<>();
+  static final int MAX_EGRESS_ARGUMENTS = 32;
   private Origin firstUntrusted;
   private boolean saturated;
   private long taintedEgress;
@@ -247,8 +250,28 @@ public final class FlowState {
           chunkOrigin = h.count() >= MIN_HITS ? origins.get(h.origin()) : null;
         }
       }
+      String argName = arguments.keySet().stream().findFirst().orElse("");
+      for (Map.Entry<String, List<String>> arg : arguments.entrySet()) {
+        String compact = Fingerprints.compact(String.join("", arg.getValue()));
+        StringBuilder stream = egressByArgument.get(arg.getKey());
+        if (stream == null && egressByArgument.size() < MAX_EGRESS_ARGUMENTS) {
+          stream = new StringBuilder();
+          egressByArgument.put(arg.getKey(), stream);
+        }
+        if (stream == null) {
+          continue;
+        }
+        if (chunkOrigin == null && !stream.isEmpty()) {
+          String argTail = stream.length() > Fingerprints.WINDOW - 1 ? stream.substring(stream.length() - (Fingerprints.WINDOW - 1)) : stream.toString();
+          Hit h = hits(argTail + compact);
+          if (h.count() >= MIN_HITS) {
+            chunkOrigin = origins.get(h.origin());
+            argName = arg.getKey();
+          }
+        }
+        append(stream, compact, Fingerprints.WINDOW * 4);
+      }
       if (chunkOrigin != null && carried.isEmpty()) {
-        String argName = arguments.keySet().stream().findFirst().orElse("");
         carried.add(new Carried(argName, chunkOrigin, Match.CHUNKED));
         tainted += Math.max(1, joinedCompact.length());
       }

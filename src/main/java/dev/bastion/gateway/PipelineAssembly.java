@@ -62,8 +62,10 @@ final class PipelineAssembly {
             // upstream call to fingerprint what comes back, and sits before decide so that policy
             // sees the session's labels (session.labels) and a flow denial never reaches a tool.
             // Its built-in rules are rules like policy's (ids, enforce/shadow, audited). After
-            // inspect-request and outside inspect-response, so it fingerprints arguments and results
-            // as the firewall left them (a redacted secret never becomes provenance).
+            // inspect-request, so it compares the arguments as the firewall left them; outside
+            // inspect-response, but it fingerprints the result as the upstream produced it (the
+            // firewall keeps the original in the exchange log when it redacts), so a redacted
+            // secret is still provenance if the agent obtains and sends it anyway.
             p.flow(),
             // decide: policy over agent, target, arguments and session; deny by default. Comes
             // last before the upstream so that nothing it refuses ever reaches a tool.

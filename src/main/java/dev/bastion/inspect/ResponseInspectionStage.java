@@ -73,7 +73,12 @@ public final class ResponseInspectionStage implements Stage {
     if (decision instanceof Decision.Ask a) {
       return new Outcome.Failure(Fault.of(ReasonCode.APPROVAL_REQUIRED, a.message(), a.ruleIds()));
     }
-    return inspection.rewritten() == null ? outcome : new Outcome.Success(inspection.rewritten());
+    if (inspection.rewritten() == null) {
+      return outcome;
+    }
+    // flow control fingerprints what the source produced, not the redacted copy (ExchangeLog#originalResult)
+    exchange.log().originalResult(success.result());
+    return new Outcome.Success(inspection.rewritten());
   }
 
   /** Results that carry tool or server content to the agent. */

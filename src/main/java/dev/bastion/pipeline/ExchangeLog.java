@@ -21,6 +21,7 @@ public final class ExchangeLog {
   private final List<String> notes = new ArrayList<>();
   private final List<String> shadowDecisions = new ArrayList<>();
   private final List<Finding> findings = new ArrayList<>();
+  private tools.jackson.databind.JsonNode originalResult;
 
   public Principal principal() {
     return principal;
@@ -101,5 +102,21 @@ public final class ExchangeLog {
 
   public List<Finding> findings() {
     return Collections.unmodifiableList(findings);
+  }
+
+  /**
+   * Keeps the result as the upstream returned it, when a stage (the firewall's redaction) rewrites
+   * it before the agent sees it. Only for stages that reason about what a source produced (flow
+   * provenance); never written to audit, logs or traces.
+   */
+  public void originalResult(tools.jackson.databind.JsonNode result) {
+    if (originalResult == null) {
+      this.originalResult = result;
+    }
+  }
+
+  /** The upstream's result before any rewriting, or null when nothing rewrote it. */
+  public tools.jackson.databind.JsonNode originalResult() {
+    return originalResult;
   }
 }

@@ -9,14 +9,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.bastion.config.FirewallConfig;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The attack simulation on the example configuration: the flow-defended scenarios (toxic flows,
- * exfiltration, PI-01, PI-05, PE-02) against a live gateway with no content detector in the build —
- * flow rules alone must block every attack and pass every benign twin.
+ * The attack simulation on the example configuration: with every defence of the build, every
+ * scenario that runs is blocked and every benign twin passes; and the flow-defended scenarios (toxic
+ * flows, exfiltration, PI-01, PI-05) are blocked by flow rules alone, with the firewall's
+ * prompt-injection detector only recording.
  */
 class AttackSimTest {
 
@@ -27,18 +31,44 @@ class AttackSimTest {
     };
   }
 
+  /** The example configuration with the firewall's prompt-injection (and obfuscation) detectors only recording, never redacting. */
+  static BastionConfig injectionDetectorOff() {
+    BastionConfig b = example();
+    FirewallConfig fw = b.firewall();
+    Map<String, FirewallConfig.Actions> actions = new HashMap<>(fw.actions());
+    actions.put("injection", new FirewallConfig.Actions(FirewallConfig.Action.RECORD, FirewallConfig.Action.RECORD));
+    actions.put("obfuscation", new FirewallConfig.Actions(FirewallConfig.Action.RECORD, FirewallConfig.Action.RECORD));
+    FirewallConfig off = new FirewallConfig(fw.enabled(), actions, fw.linkHosts(), fw.validateSchema(), fw.maxResultChars(), fw.maxLineChars(),
+        fw.onOversize(), fw.tools());
+    return new BastionConfig(b.listen(), b.admin(), b.dataDir(), b.publicUrl(), b.security(), b.limits(), b.upstreams(), b.agents(), b.policy(),
+        b.audit(), b.telemetry(), b.integrity(), b.identity(), b.rateLimits(), b.flow(), off);
+  }
+
   @Test
-  void flowScenariosAreAllBlockedAndTheirBenignTwinsAllPass() throws Exception {
-    List<Scenario> flow = AttackSimCommand.select(ScenarioLoader.bundled(), List.of("TF", "EX", "PI-01", "PI-05", "PE-02"));
-    assertThat(flow).extracting(Scenario::id).contains("TF-01", "TF-02", "EX-01", "EX-02", "EX-03", "PI-01", "PI-05");
-    ByteArrayOutputStream progress = new ByteArrayOutputStream();
-    Scorecard card = new AttackSim(example(), Set.of("flow"), new PrintStream(progress, true, StandardCharsets.UTF_8)).run(flow);
+  void flowRulesAloneBlockTheToxicFlowsWithTheInjectionDetectorOff() throws Exception {
+    List<Scenario> flow = AttackSimCommand.select(ScenarioLoader.bundled(), List.of("TF-01", "TF-02", "EX-01", "EX-02", "EX-03", "PI-01", "PI-05"));
+    assertThat(flow).hasSize(7);
+    Scorecard card = new AttackSim(injectionDetectorOff(), Set.of("flow"), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run(flow);
     assertThat(card.allExpectationsMet()).as(card.text()).isTrue();
-    Scorecard.Tally all = card.overall();
-    assertThat(all.run()).isEqualTo(flow.size());
-    assertThat(all.blockRate()).isEqualTo(1.0);
-    assertThat(all.passRate()).isEqualTo(1.0);
+    assertThat(card.overall().run()).isEqualTo(7);
+    assertThat(card.overall().blockRate()).isEqualTo(1.0);
+    assertThat(card.overall().passRate()).isEqualTo(1.0);
+  }
+
+  @Test
+  void withEveryDefencePresentEveryScenarioThatRunsIsBlockedAndEveryTwinPasses() throws Exception {
+    List<Scenario> all = ScenarioLoader.bundled();
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    Scorecard card = new AttackSim(example(), AttackSim.PRESENT_DEFENCES, new PrintStream(progress, true, StandardCharsets.UTF_8)).run(all);
+    assertThat(card.allExpectationsMet()).as(card.text()).isTrue();
+    Scorecard.Tally overall = card.overall();
+    // every scenario whose defence is present runs, unless it names the step type or the defence gap that keeps it from running
+    assertThat(card.results()).allSatisfy(r -> assertThat(r.run()).isEqualTo(AttackSim.PRESENT_DEFENCES.contains(r.scenario().defence()) && r.scenario().notRun() == null));
+    assertThat(overall.run()).isGreaterThanOrEqualTo(25);
+    assertThat(overall.blockRate()).isEqualTo(1.0);
+    assertThat(overall.passRate()).isEqualTo(1.0);
     assertThat(progress.toString(StandardCharsets.UTF_8)).contains("[#", "done");
+    assertThat(card.text()).contains("NOT RUN PI-03: defence gap", "NOT RUN JR-01: runner: ");
     assertThat(HtmlReport.render(card)).contains("<svg", "TF-01", "100%");
   }
 
