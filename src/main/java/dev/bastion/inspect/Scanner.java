@@ -32,6 +32,7 @@ public final class Scanner {
   static final int MAX_DEPTH = 2;
   static final int MAX_HITS = 1000;
   private static final int WINDOW = 240;
+  static final int HIDDEN_ELEMENT_REACH = 4700;
 
   private static final boolean[] TOKEN = new boolean[128];
 
@@ -71,10 +72,21 @@ public final class Scanner {
   private static final Set<String> ROLE_WORDS = Set.of("user", "assistant", "system", "human", "ai", "model", "developer");
 
   private final Set<String> linkHosts;
+  /**
+   * Whether the cheap necessary-condition checks run before each regular expression and decoder
+   * (see {@link Prefilter}). Always on in production; tests turn them off to prove that they never
+   * change a finding.
+   */
+  private final boolean prefilter;
 
   /** @param linkHosts hosts that markdown links and images in tool output may point at with data */
   public Scanner(Set<String> linkHosts) {
+    this(linkHosts, true);
+  }
+
+  Scanner(Set<String> linkHosts, boolean prefilter) {
     this.linkHosts = Set.copyOf(linkHosts);
+    this.prefilter = prefilter;
   }
 
   public static Scanner standard() {
@@ -156,21 +168,37 @@ public final class Scanner {
     if (len < 8) {
       return resume;
     }
-    String token = text.substring(start, end);
-    if (token.startsWith("-----BEGIN")) {
+    if (text.startsWith("-----BEGIN", start)) {
       return Math.max(resume, pem(text, start, hits));
     }
-    int before = hits.size();
+    // One pass over the run: which characters it has (a bit per ASCII character, for the rules'
+    // literal hints), and its longest base64-alphabet run (for the decoder).
+    long lo = 0;
+    long hi = 0;
+    int run = 0;
+    int longestRun = 0;
+    for (int k = start; k < end; k++) {
+      char ch = text.charAt(k); // token characters are ASCII
+      if (ch < 64) {
+        lo |= 1L << ch;
+      } else {
+        hi |= 1L << (ch - 64);
+      }
+      run = isBase64(ch) ? run + 1 : 0;
+      longestRun = Math.max(longestRun, run);
+    }
     // Every vendor format and every generic secret has a digit; digit-free tokens (long words, most
     // paths and URLs) skip the rules unless they could be a connection string.
-    boolean digit = false;
-    for (int k = start; k < end && !digit; k++) {
-      char ch = text.charAt(k);
-      digit = ch >= '0' && ch <= '9';
+    boolean digit = (lo & DIGITS) != 0;
+    boolean rules = len >= 16 && (digit || indexOf(text, "://", start, end - 3) >= 0);
+    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, longestRun, depth) && keyBefore(text, start) == null) {
+      return resume; // no key, no '@', nothing decodable: no detector below can fire
     }
-    if (len >= 16 && (digit || token.contains("://"))) {
+    String token = text.substring(start, end);
+    int before = hits.size();
+    if (rules) {
       for (SecretRules.Rule rule : SecretRules.RULES) {
-        if (rule.hinted(token)) {
+        if ((!prefilter || rule.mayBeHinted(lo, hi)) && rule.hinted(token)) {
           Matcher m = rule.pattern().matcher(token);
           while (m.find()) {
             if (SecretRules.accept(rule, token, m)) {
@@ -201,6 +229,8 @@ public final class Scanner {
     }
     return resume;
   }
+
+  private static final long DIGITS = 0x3FFL << '0';
 
   /** {@code text.indexOf(needle, from)} restricted to matches starting before {@code limit}. */
   static int indexOf(String text, String needle, int from, int limit) {
@@ -290,11 +320,10 @@ public final class Scanner {
       }
       k--;
     }
-    String word = text.substring(k + 1, wordEnd);
-    if (!sawSeparator && !word.equalsIgnoreCase("bearer")) {
+    if (!sawSeparator && !(wordEnd - (k + 1) == 6 && text.regionMatches(true, k + 1, "bearer", 0, 6))) {
       return null;
     }
-    return word;
+    return text.substring(k + 1, wordEnd);
   }
 
   private static boolean namesSecret(String key) {
@@ -342,7 +371,6 @@ public final class Scanner {
     int limit = Math.min(n, start + 40);
     int digits = 0;
     int j = start;
-    long[] acc = new long[1];
     char[] ds = new char[24];
     boolean plus = text.charAt(start) == '+';
     if (plus || text.charAt(start) == '(') {
@@ -369,16 +397,16 @@ public final class Scanner {
     if (end < n && (Character.isLetterOrDigit(text.charAt(end)))) {
       return start;
     }
-    String span = text.substring(start, end);
     if (digits >= 13 && digits <= 19 && !plus && luhn(ds, digits) && cardPrefix(ds, digits)) {
       hits.add(new Hit(Category.PII, "card_number", start, end));
       return end;
     }
-    if (digits == 9 && SSN.matcher(span).matches() && ssnValid(span)) {
+    if (digits == 9 && SSN.matcher(text.substring(start, end)).matches() && ssnValid(text.substring(start, end))) {
       hits.add(new Hit(Category.PII, "us_ssn", start, end));
       return end;
     }
-    if (plus && digits >= 8 && digits <= 15 || !plus && PHONE.matcher(span).matches()) {
+    // PHONE has exactly ten digits
+    if (plus && digits >= 8 && digits <= 15 || !plus && digits == 10 && PHONE.matcher(text.substring(start, end)).matches()) {
       hits.add(new Hit(Category.PII, "phone_number", start, end));
       return end;
     }
@@ -532,13 +560,19 @@ public final class Scanner {
     }
     if (is(text, start, wl, "ignore") || is(text, start, wl, "disregard") || is(text, start, wl, "forget")
         || is(text, start, wl, "override") || is(text, start, wl, "bypass") || is(text, start, wl, "skip")) {
-      window(text, start, OVERRIDE, "instruction_override", hits);
+      if (!prefilter || Prefilter.mayOverride(text, start, WINDOW)) {
+        window(text, start, OVERRIDE, "instruction_override", hits);
+      }
     } else if (is(text, start, wl, "instructions") || is(text, start, wl, "instruction") || is(text, start, wl, "directive")
         || is(text, start, wl, "directives") || is(text, start, wl, "prompt")) {
-      windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
+      if (!prefilter || Prefilter.hasAny(text, Math.max(0, start - 40), Math.min(text.length(), start + 20), ':', '-')) {
+        windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
+      }
     } else if (is(text, start, wl, "decode") || is(text, start, wl, "base64") || is(text, start, wl, "rot13")
         || is(text, start, wl, "deobfuscate") || is(text, start, wl, "unscramble")) {
-      window(text, start, DECODE_LURE, "decode_and_follow", hits);
+      if (!prefilter || Prefilter.mayDecodeLure(text, start, WINDOW)) {
+        window(text, start, DECODE_LURE, "decode_and_follow", hits);
+      }
     }
   }
 
@@ -621,8 +655,9 @@ public final class Scanner {
       }
       return end;
     }
-    if (next == 's' || next == 'd' || next == 'p' || next == 'f' || next == 'a' || next == 'S' || next == 'D' || next == 'P') {
-      Matcher m = HIDDEN_ELEMENT.matcher(text.substring(i, Math.min(n, i + 4700)));
+    if ((next == 's' || next == 'd' || next == 'p' || next == 'f' || next == 'a' || next == 'S' || next == 'D' || next == 'P')
+        && (!prefilter || Prefilter.mayHideElement(text, i))) {
+      Matcher m = HIDDEN_ELEMENT.matcher(text.substring(i, Math.min(n, i + HIDDEN_ELEMENT_REACH)));
       if (m.lookingAt()) {
         hits.add(new Hit(Category.INJECTION, "hidden_html", i, i + m.end()));
         return i + m.end();
@@ -652,6 +687,12 @@ public final class Scanner {
     }
     if (open < 0) {
       return;
+    }
+    if (prefilter) {
+      int close = text.indexOf(']', open); // the pattern's "](" is the first ']' after the '['
+      if (close + 1 >= text.length() || text.charAt(close + 1) != '(' || !Prefilter.httpAfter(text, close + 2)) {
+        return;
+      }
     }
     int from = open > 0 && text.charAt(open - 1) == '!' ? open - 1 : open;
     Matcher m = MD_LINK.matcher(text.substring(from, Math.min(text.length(), i + 2060)));
@@ -713,7 +754,8 @@ public final class Scanner {
       int runStart = k;
       boolean hexOnly = true;
       while (k < n && isBase64(token.charAt(k))) {
-        hexOnly &= Character.digit(token.charAt(k), 16) >= 0;
+        char ch = token.charAt(k);
+        hexOnly &= ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F';
         k++;
       }
       int runLen = k - runStart;
@@ -780,9 +822,13 @@ public final class Scanner {
     if (r.length() % 4 == 1) {
       return null;
     }
+    boolean url = r.indexOf('-') >= 0 || r.indexOf('_') >= 0;
+    if (url && (r.indexOf('+') >= 0 || r.indexOf('/') >= 0)) {
+      return null; // both alphabets: the decoder would reject it (and throwing costs a stack trace)
+    }
     byte[] bytes;
     try {
-      bytes = r.indexOf('-') >= 0 || r.indexOf('_') >= 0
+      bytes = url
           ? Base64.getUrlDecoder().decode(r)
           : Base64.getDecoder().decode(pad(r));
     } catch (IllegalArgumentException e) {
