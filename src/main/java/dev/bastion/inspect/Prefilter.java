@@ -60,12 +60,22 @@ final class Prefilter {
       }
       k++;
     }
-    for (String w : words) {
-      if (containsIgnoreCase(text, start, k, w)) {
-        return true;
+    // each word follows a \b in the pattern, so only word starts need a look
+    for (int p = start; p < k; p++) {
+      if (p > start && isWordChar(text.charAt(p - 1)) || !isWordChar(text.charAt(p))) {
+        continue;
+      }
+      for (String w : words) {
+        if (p + w.length() <= k && text.regionMatches(true, p, w, 0, w.length())) {
+          return true;
+        }
       }
     }
     return false;
+  }
+
+  private static boolean isWordChar(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
   }
 
   /** True if one of {@code a}, {@code b} occurs in {@code [from, to)}. */

@@ -265,12 +265,12 @@ public final class Scanner {
   private static void genericSecret(String text, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
-    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
-    if (key == null || !namesSecret(key)) {
-      return;
-    }
     int valueLen = token.length() - valueFrom;
     if (valueLen < 16 || token.startsWith("http", valueFrom) || token.indexOf("://") >= 0) {
+      return;
+    }
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    if (key == null || !namesSecret(key)) {
       return;
     }
     if (SecretRules.entropy(token, valueFrom, token.length()) >= 3.0 && SecretRules.hasDigitAndLetter(token, valueFrom, token.length())) {
@@ -282,13 +282,15 @@ public final class Scanner {
   private static void shortSecret(String text, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
-    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
-    if (key == null) {
+    if (token.length() - valueFrom < 6) {
       return;
+    }
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    if (key == null || key.length() < 3) {
+      return; // shorter than "pwd"
     }
     String k = key.toLowerCase(Locale.ROOT);
     if ((k.contains("password") || k.contains("passwd") || k.contains("passphrase") || k.endsWith("pwd") || k.endsWith("pwd:") || k.endsWith("pwd="))
-        && token.length() - valueFrom >= 6
         && !SecretRules.placeholder(token.substring(valueFrom))) {
       hits.add(new Hit(Category.SECRET, "password", start + valueFrom, start + token.length()));
     }
@@ -520,12 +522,12 @@ public final class Scanner {
     int k = start;
     while (k < end) {
       char c = text.charAt(k);
-      if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+      if (isAsciiLetter(c)) {
         int w = k + 1;
-        while (w < end && Character.isLetter(text.charAt(w))) {
+        while (w < end && isAsciiLetter(text.charAt(w))) { // token runs are ASCII
           w++;
         }
-        word(text, k, end, hits);
+        word(text, k, w, end, hits);
         k = w;
       } else {
         k++;
@@ -534,11 +536,7 @@ public final class Scanner {
   }
 
   /** Trigger words: an override verb opens a window for the override patterns, a role word at a line start is a fake turn. */
-  private void word(String text, int start, int end, List<Hit> hits) {
-    int w = start;
-    while (w < end && Character.isLetter(text.charAt(w))) {
-      w++;
-    }
+  private void word(String text, int start, int w, int end, List<Hit> hits) {
     int wl = w - start;
     if (wl < 2 || wl > 12) {
       return;
@@ -558,22 +556,51 @@ public final class Scanner {
         return;
       }
     }
-    if (is(text, start, wl, "ignore") || is(text, start, wl, "disregard") || is(text, start, wl, "forget")
-        || is(text, start, wl, "override") || is(text, start, wl, "bypass") || is(text, start, wl, "skip")) {
+    int trigger = trigger(text, start, wl, f);
+    if (trigger == OVERRIDE_VERB) {
       if (!prefilter || Prefilter.mayOverride(text, start, WINDOW)) {
         window(text, start, OVERRIDE, "instruction_override", hits);
       }
-    } else if (is(text, start, wl, "instructions") || is(text, start, wl, "instruction") || is(text, start, wl, "directive")
-        || is(text, start, wl, "directives") || is(text, start, wl, "prompt")) {
+    } else if (trigger == INSTRUCTION_NOUN) {
       if (!prefilter || Prefilter.hasAny(text, Math.max(0, start - 40), Math.min(text.length(), start + 20), ':', '-')) {
         windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
       }
-    } else if (is(text, start, wl, "decode") || is(text, start, wl, "base64") || is(text, start, wl, "rot13")
-        || is(text, start, wl, "deobfuscate") || is(text, start, wl, "unscramble")) {
+    } else if (trigger == DECODE_VERB) {
       if (!prefilter || Prefilter.mayDecodeLure(text, start, WINDOW)) {
         window(text, start, DECODE_LURE, "decode_and_follow", hits);
       }
     }
+  }
+
+  private static final int OVERRIDE_VERB = 1;
+  private static final int INSTRUCTION_NOUN = 2;
+  private static final int DECODE_VERB = 3;
+
+  /**
+   * Which trigger word (case-insensitive) a letter run of length {@code wl} starting with the
+   * lower-case letter {@code f} is: an override verb, an instruction noun, a decode verb, or none (0).
+   * ("base64" and "rot13" are listed for completeness; a letter run cannot contain their digits.)
+   */
+  private static int trigger(String text, int start, int wl, char f) {
+    return switch (f) {
+      case 'i' -> is(text, start, wl, "ignore") ? OVERRIDE_VERB
+          : is(text, start, wl, "instructions") || is(text, start, wl, "instruction") ? INSTRUCTION_NOUN : 0;
+      case 'd' -> is(text, start, wl, "disregard") ? OVERRIDE_VERB
+          : is(text, start, wl, "directive") || is(text, start, wl, "directives") ? INSTRUCTION_NOUN
+          : is(text, start, wl, "decode") || is(text, start, wl, "deobfuscate") ? DECODE_VERB : 0;
+      case 'f' -> is(text, start, wl, "forget") ? OVERRIDE_VERB : 0;
+      case 'o' -> is(text, start, wl, "override") ? OVERRIDE_VERB : 0;
+      case 'b' -> is(text, start, wl, "bypass") ? OVERRIDE_VERB : is(text, start, wl, "base64") ? DECODE_VERB : 0;
+      case 's' -> is(text, start, wl, "skip") ? OVERRIDE_VERB : 0;
+      case 'p' -> is(text, start, wl, "prompt") ? INSTRUCTION_NOUN : 0;
+      case 'r' -> is(text, start, wl, "rot13") ? DECODE_VERB : 0;
+      case 'u' -> is(text, start, wl, "unscramble") ? DECODE_VERB : 0;
+      default -> 0;
+    };
+  }
+
+  private static boolean isAsciiLetter(char c) {
+    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
   }
 
   private static boolean is(String text, int start, int len, String word) {
@@ -782,8 +809,16 @@ public final class Scanner {
     }
   }
 
+  private static final boolean[] BASE64 = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      BASE64[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+    }
+  }
+
   private static boolean isBase64(char c) {
-    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+    return c < 128 && BASE64[c];
   }
 
   private static int percentEscapes(String s) {
