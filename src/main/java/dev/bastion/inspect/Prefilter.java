@@ -65,8 +65,9 @@ final class Prefilter {
       if (p > start && isWordChar(text.charAt(p - 1)) || !isWordChar(text.charAt(p))) {
         continue;
       }
+      char first = (char) (text.charAt(p) | 0x20);
       for (String w : words) {
-        if (p + w.length() <= k && text.regionMatches(true, p, w, 0, w.length())) {
+        if (w.charAt(0) == first && p + w.length() <= k && text.regionMatches(true, p, w, 0, w.length())) {
           return true;
         }
       }
