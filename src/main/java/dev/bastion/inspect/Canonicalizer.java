@@ -61,6 +61,16 @@ public final class Canonicalizer {
     int n = s.length();
     int i = 0;
     while (i < n) {
+      // copy a run of printable ASCII in one go; only the rest is looked at code point by code point
+      int run = i;
+      while (run < n && isPlainAscii(s.charAt(run))) {
+        run++;
+      }
+      if (run > i) {
+        out.append(s, i, run);
+        i = run;
+        continue;
+      }
       int cp = s.codePointAt(i);
       int len = Character.charCount(cp);
       if (cp == 0x1B || cp == 0x9B) {
@@ -99,12 +109,16 @@ public final class Canonicalizer {
 
   static boolean isPlainAscii(String s) {
     for (int i = 0, n = s.length(); i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x7F || c < 0x20 && c != '\n' && c != '\r' && c != '\t') {
+      if (!isPlainAscii(s.charAt(i))) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Printable ASCII, tab, CR or LF. */
+  private static boolean isPlainAscii(char c) {
+    return (char) (c - 0x20) < 0x5F || c == '\n' || c == '\r' || c == '\t';
   }
 
   /** Skips an ESC/CSI sequence starting at {@code i}; returns the index after it (bounded by the text). */

@@ -32,6 +32,7 @@ public final class Scanner {
   static final int MAX_DEPTH = 2;
   static final int MAX_HITS = 1000;
   private static final int WINDOW = 240;
+  static final int HIDDEN_ELEMENT_REACH = 4700;
 
   private static final boolean[] TOKEN = new boolean[128];
 
@@ -71,10 +72,21 @@ public final class Scanner {
   private static final Set<String> ROLE_WORDS = Set.of("user", "assistant", "system", "human", "ai", "model", "developer");
 
   private final Set<String> linkHosts;
+  /**
+   * Whether the cheap necessary-condition checks run before each regular expression and decoder
+   * (see {@link Prefilter}). Always on in production; tests turn them off to prove that they never
+   * change a finding.
+   */
+  private final boolean prefilter;
 
   /** @param linkHosts hosts that markdown links and images in tool output may point at with data */
   public Scanner(Set<String> linkHosts) {
+    this(linkHosts, true);
+  }
+
+  Scanner(Set<String> linkHosts, boolean prefilter) {
     this.linkHosts = Set.copyOf(linkHosts);
+    this.prefilter = prefilter;
   }
 
   public static Scanner standard() {
@@ -156,21 +168,37 @@ public final class Scanner {
     if (len < 8) {
       return resume;
     }
-    String token = text.substring(start, end);
-    if (token.startsWith("-----BEGIN")) {
+    if (text.startsWith("-----BEGIN", start)) {
       return Math.max(resume, pem(text, start, hits));
     }
-    int before = hits.size();
+    // One pass over the run: which characters it has (a bit per ASCII character, for the rules'
+    // literal hints), and its longest base64-alphabet run (for the decoder).
+    long lo = 0;
+    long hi = 0;
+    int run = 0;
+    int longestRun = 0;
+    for (int k = start; k < end; k++) {
+      char ch = text.charAt(k); // token characters are ASCII
+      if (ch < 64) {
+        lo |= 1L << ch;
+      } else {
+        hi |= 1L << (ch - 64);
+      }
+      run = isBase64(ch) ? run + 1 : 0;
+      longestRun = Math.max(longestRun, run);
+    }
     // Every vendor format and every generic secret has a digit; digit-free tokens (long words, most
     // paths and URLs) skip the rules unless they could be a connection string.
-    boolean digit = false;
-    for (int k = start; k < end && !digit; k++) {
-      char ch = text.charAt(k);
-      digit = ch >= '0' && ch <= '9';
+    boolean digit = (lo & DIGITS) != 0;
+    boolean rules = len >= 16 && (digit || indexOf(text, "://", start, end - 3) >= 0);
+    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, longestRun, depth) && keyBefore(text, start) == null) {
+      return resume; // no key, no '@', nothing decodable: no detector below can fire
     }
-    if (len >= 16 && (digit || token.contains("://"))) {
+    String token = text.substring(start, end);
+    int before = hits.size();
+    if (rules) {
       for (SecretRules.Rule rule : SecretRules.RULES) {
-        if (rule.hinted(token)) {
+        if ((!prefilter || rule.mayBeHinted(lo, hi)) && rule.hinted(token)) {
           Matcher m = rule.pattern().matcher(token);
           while (m.find()) {
             if (SecretRules.accept(rule, token, m)) {
@@ -201,6 +229,8 @@ public final class Scanner {
     }
     return resume;
   }
+
+  private static final long DIGITS = 0x3FFL << '0';
 
   /** {@code text.indexOf(needle, from)} restricted to matches starting before {@code limit}. */
   static int indexOf(String text, String needle, int from, int limit) {
@@ -235,12 +265,12 @@ public final class Scanner {
   private static void genericSecret(String text, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
-    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
-    if (key == null || !namesSecret(key)) {
-      return;
-    }
     int valueLen = token.length() - valueFrom;
     if (valueLen < 16 || token.startsWith("http", valueFrom) || token.indexOf("://") >= 0) {
+      return;
+    }
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    if (key == null || !namesSecret(key)) {
       return;
     }
     if (SecretRules.entropy(token, valueFrom, token.length()) >= 3.0 && SecretRules.hasDigitAndLetter(token, valueFrom, token.length())) {
@@ -252,13 +282,15 @@ public final class Scanner {
   private static void shortSecret(String text, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
-    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
-    if (key == null) {
+    if (token.length() - valueFrom < 6) {
       return;
+    }
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    if (key == null || key.length() < 3) {
+      return; // shorter than "pwd"
     }
     String k = key.toLowerCase(Locale.ROOT);
     if ((k.contains("password") || k.contains("passwd") || k.contains("passphrase") || k.endsWith("pwd") || k.endsWith("pwd:") || k.endsWith("pwd="))
-        && token.length() - valueFrom >= 6
         && !SecretRules.placeholder(token.substring(valueFrom))) {
       hits.add(new Hit(Category.SECRET, "password", start + valueFrom, start + token.length()));
     }
@@ -290,11 +322,10 @@ public final class Scanner {
       }
       k--;
     }
-    String word = text.substring(k + 1, wordEnd);
-    if (!sawSeparator && !word.equalsIgnoreCase("bearer")) {
+    if (!sawSeparator && !(wordEnd - (k + 1) == 6 && text.regionMatches(true, k + 1, "bearer", 0, 6))) {
       return null;
     }
-    return word;
+    return text.substring(k + 1, wordEnd);
   }
 
   private static boolean namesSecret(String key) {
@@ -342,7 +373,6 @@ public final class Scanner {
     int limit = Math.min(n, start + 40);
     int digits = 0;
     int j = start;
-    long[] acc = new long[1];
     char[] ds = new char[24];
     boolean plus = text.charAt(start) == '+';
     if (plus || text.charAt(start) == '(') {
@@ -369,16 +399,16 @@ public final class Scanner {
     if (end < n && (Character.isLetterOrDigit(text.charAt(end)))) {
       return start;
     }
-    String span = text.substring(start, end);
     if (digits >= 13 && digits <= 19 && !plus && luhn(ds, digits) && cardPrefix(ds, digits)) {
       hits.add(new Hit(Category.PII, "card_number", start, end));
       return end;
     }
-    if (digits == 9 && SSN.matcher(span).matches() && ssnValid(span)) {
+    if (digits == 9 && SSN.matcher(text.substring(start, end)).matches() && ssnValid(text.substring(start, end))) {
       hits.add(new Hit(Category.PII, "us_ssn", start, end));
       return end;
     }
-    if (plus && digits >= 8 && digits <= 15 || !plus && PHONE.matcher(span).matches()) {
+    // PHONE has exactly ten digits
+    if (plus && digits >= 8 && digits <= 15 || !plus && digits == 10 && PHONE.matcher(text.substring(start, end)).matches()) {
       hits.add(new Hit(Category.PII, "phone_number", start, end));
       return end;
     }
@@ -492,12 +522,12 @@ public final class Scanner {
     int k = start;
     while (k < end) {
       char c = text.charAt(k);
-      if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+      if (isAsciiLetter(c)) {
         int w = k + 1;
-        while (w < end && Character.isLetter(text.charAt(w))) {
+        while (w < end && isAsciiLetter(text.charAt(w))) { // token runs are ASCII
           w++;
         }
-        word(text, k, end, hits);
+        word(text, k, w, end, hits);
         k = w;
       } else {
         k++;
@@ -506,11 +536,7 @@ public final class Scanner {
   }
 
   /** Trigger words: an override verb opens a window for the override patterns, a role word at a line start is a fake turn. */
-  private void word(String text, int start, int end, List<Hit> hits) {
-    int w = start;
-    while (w < end && Character.isLetter(text.charAt(w))) {
-      w++;
-    }
+  private void word(String text, int start, int w, int end, List<Hit> hits) {
     int wl = w - start;
     if (wl < 2 || wl > 12) {
       return;
@@ -530,16 +556,51 @@ public final class Scanner {
         return;
       }
     }
-    if (is(text, start, wl, "ignore") || is(text, start, wl, "disregard") || is(text, start, wl, "forget")
-        || is(text, start, wl, "override") || is(text, start, wl, "bypass") || is(text, start, wl, "skip")) {
-      window(text, start, OVERRIDE, "instruction_override", hits);
-    } else if (is(text, start, wl, "instructions") || is(text, start, wl, "instruction") || is(text, start, wl, "directive")
-        || is(text, start, wl, "directives") || is(text, start, wl, "prompt")) {
-      windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
-    } else if (is(text, start, wl, "decode") || is(text, start, wl, "base64") || is(text, start, wl, "rot13")
-        || is(text, start, wl, "deobfuscate") || is(text, start, wl, "unscramble")) {
-      window(text, start, DECODE_LURE, "decode_and_follow", hits);
+    int trigger = trigger(text, start, wl, f);
+    if (trigger == OVERRIDE_VERB) {
+      if (!prefilter || Prefilter.mayOverride(text, start, WINDOW)) {
+        window(text, start, OVERRIDE, "instruction_override", hits);
+      }
+    } else if (trigger == INSTRUCTION_NOUN) {
+      if (!prefilter || Prefilter.hasAny(text, Math.max(0, start - 40), Math.min(text.length(), start + 20), ':', '-')) {
+        windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
+      }
+    } else if (trigger == DECODE_VERB) {
+      if (!prefilter || Prefilter.mayDecodeLure(text, start, WINDOW)) {
+        window(text, start, DECODE_LURE, "decode_and_follow", hits);
+      }
     }
+  }
+
+  private static final int OVERRIDE_VERB = 1;
+  private static final int INSTRUCTION_NOUN = 2;
+  private static final int DECODE_VERB = 3;
+
+  /**
+   * Which trigger word (case-insensitive) a letter run of length {@code wl} starting with the
+   * lower-case letter {@code f} is: an override verb, an instruction noun, a decode verb, or none (0).
+   * ("base64" and "rot13" are listed for completeness; a letter run cannot contain their digits.)
+   */
+  private static int trigger(String text, int start, int wl, char f) {
+    return switch (f) {
+      case 'i' -> is(text, start, wl, "ignore") ? OVERRIDE_VERB
+          : is(text, start, wl, "instructions") || is(text, start, wl, "instruction") ? INSTRUCTION_NOUN : 0;
+      case 'd' -> is(text, start, wl, "disregard") ? OVERRIDE_VERB
+          : is(text, start, wl, "directive") || is(text, start, wl, "directives") ? INSTRUCTION_NOUN
+          : is(text, start, wl, "decode") || is(text, start, wl, "deobfuscate") ? DECODE_VERB : 0;
+      case 'f' -> is(text, start, wl, "forget") ? OVERRIDE_VERB : 0;
+      case 'o' -> is(text, start, wl, "override") ? OVERRIDE_VERB : 0;
+      case 'b' -> is(text, start, wl, "bypass") ? OVERRIDE_VERB : is(text, start, wl, "base64") ? DECODE_VERB : 0;
+      case 's' -> is(text, start, wl, "skip") ? OVERRIDE_VERB : 0;
+      case 'p' -> is(text, start, wl, "prompt") ? INSTRUCTION_NOUN : 0;
+      case 'r' -> is(text, start, wl, "rot13") ? DECODE_VERB : 0;
+      case 'u' -> is(text, start, wl, "unscramble") ? DECODE_VERB : 0;
+      default -> 0;
+    };
+  }
+
+  private static boolean isAsciiLetter(char c) {
+    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
   }
 
   private static boolean is(String text, int start, int len, String word) {
@@ -621,8 +682,9 @@ public final class Scanner {
       }
       return end;
     }
-    if (next == 's' || next == 'd' || next == 'p' || next == 'f' || next == 'a' || next == 'S' || next == 'D' || next == 'P') {
-      Matcher m = HIDDEN_ELEMENT.matcher(text.substring(i, Math.min(n, i + 4700)));
+    if ((next == 's' || next == 'd' || next == 'p' || next == 'f' || next == 'a' || next == 'S' || next == 'D' || next == 'P')
+        && (!prefilter || Prefilter.mayHideElement(text, i))) {
+      Matcher m = HIDDEN_ELEMENT.matcher(text.substring(i, Math.min(n, i + HIDDEN_ELEMENT_REACH)));
       if (m.lookingAt()) {
         hits.add(new Hit(Category.INJECTION, "hidden_html", i, i + m.end()));
         return i + m.end();
@@ -652,6 +714,12 @@ public final class Scanner {
     }
     if (open < 0) {
       return;
+    }
+    if (prefilter) {
+      int close = text.indexOf(']', open); // the pattern's "](" is the first ']' after the '['
+      if (close + 1 >= text.length() || text.charAt(close + 1) != '(' || !Prefilter.httpAfter(text, close + 2)) {
+        return;
+      }
     }
     int from = open > 0 && text.charAt(open - 1) == '!' ? open - 1 : open;
     Matcher m = MD_LINK.matcher(text.substring(from, Math.min(text.length(), i + 2060)));
@@ -713,7 +781,8 @@ public final class Scanner {
       int runStart = k;
       boolean hexOnly = true;
       while (k < n && isBase64(token.charAt(k))) {
-        hexOnly &= Character.digit(token.charAt(k), 16) >= 0;
+        char ch = token.charAt(k);
+        hexOnly &= ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F';
         k++;
       }
       int runLen = k - runStart;
@@ -740,8 +809,16 @@ public final class Scanner {
     }
   }
 
+  private static final boolean[] BASE64 = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      BASE64[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+    }
+  }
+
   private static boolean isBase64(char c) {
-    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+    return c < 128 && BASE64[c];
   }
 
   private static int percentEscapes(String s) {
@@ -780,9 +857,13 @@ public final class Scanner {
     if (r.length() % 4 == 1) {
       return null;
     }
+    boolean url = r.indexOf('-') >= 0 || r.indexOf('_') >= 0;
+    if (url && (r.indexOf('+') >= 0 || r.indexOf('/') >= 0)) {
+      return null; // both alphabets: the decoder would reject it (and throwing costs a stack trace)
+    }
     byte[] bytes;
     try {
-      bytes = r.indexOf('-') >= 0 || r.indexOf('_') >= 0
+      bytes = url
           ? Base64.getUrlDecoder().decode(r)
           : Base64.getDecoder().decode(pad(r));
     } catch (IllegalArgumentException e) {

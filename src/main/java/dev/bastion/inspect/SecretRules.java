@@ -12,9 +12,45 @@ import java.util.List;
 final class SecretRules {
   private SecretRules() {}
 
-  record Rule(String detector, List<String> hints, Pattern pattern) {
+  /**
+   * @param hintMasks per hint, a bit for each ASCII character a match must contain: the hint's own
+   *     characters plus {@code required} ones the pattern cannot match without
+   */
+  record Rule(String detector, List<String> hints, Pattern pattern, long[] hintMasks) {
     Rule(String detector, String hints, String regex) {
-      this(detector, List.of(hints.split(",")), Pattern.compile(regex));
+      this(detector, hints, "", regex);
+    }
+
+    Rule(String detector, String hints, String required, String regex) {
+      this(detector, List.of(hints.split(",")), Pattern.compile(regex), masks(hints.split(","), required));
+    }
+
+    /**
+     * A necessary condition for {@link #hinted}: some hint's characters (and the required ones) are
+     * all among the token's, given as a bit per ASCII character ({@code lo} for 0..63, {@code hi}
+     * for 64..127). One AND per hint instead of a substring search.
+     */
+    boolean mayBeHinted(long lo, long hi) {
+      for (int k = 0; k < hintMasks.length; k += 2) {
+        if ((lo & hintMasks[k]) == hintMasks[k] && (hi & hintMasks[k + 1]) == hintMasks[k + 1]) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static long[] masks(String[] hints, String required) {
+      long[] masks = new long[hints.length * 2];
+      for (int h = 0; h < hints.length; h++) {
+        for (char c : (hints[h] + required).toCharArray()) {
+          if (c < 64) {
+            masks[2 * h] |= 1L << c;
+          } else if (c < 128) {
+            masks[2 * h + 1] |= 1L << (c - 64);
+          }
+        }
+      }
+      return masks;
     }
 
     /** True if one of the literal hints occurs in the token. */
@@ -33,7 +69,7 @@ final class SecretRules {
       new Rule("gcp_api_key", "AIza", "\\bAIza[0-9A-Za-z_-]{35}"),
       new Rule("gcp_oauth_token", "ya29.", "\\bya29\\.[0-9A-Za-z_-]{20,}"),
       new Rule("azure_storage_key", "AccountKey=", "AccountKey=[A-Za-z0-9+/]{80,90}={0,2}"),
-      new Rule("azure_sas_token", "sig=", "[?&]sv=\\d{4}-\\d{2}-\\d{2}&.*?sig=[A-Za-z0-9%+/]{30,}={0,2}"),
+      new Rule("azure_sas_token", "sig=", "&sv", "[?&]sv=\\d{4}-\\d{2}-\\d{2}&.*?sig=[A-Za-z0-9%+/]{30,}={0,2}"),
       new Rule("github_token", "ghp_,gho_,ghu_,ghs_,ghr_", "\\bgh[pousr]_[A-Za-z0-9]{36,255}"),
       new Rule("github_token", "github_pat_", "\\bgithub_pat_[A-Za-z0-9_]{22,255}"),
       new Rule("gitlab_token", "glpat-,gldt-,glrt-,glptt-,glft-,glsoat-,glcbt-,glimt-,glagent-", "\\bgl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent)-[A-Za-z0-9_-]{20,}"),
@@ -47,7 +83,7 @@ final class SecretRules {
       new Rule("huggingface_token", "hf_", "\\bhf_[A-Za-z]{34}\\b"),
       new Rule("sendgrid_key", "SG.", "\\bSG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}\\b"),
       new Rule("jwt", "eyJ", "\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}"),
-      new Rule("connection_string", "://",
+      new Rule("connection_string", "://", "@",
           "\\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:/@\"']{1,64}:([^\\s@/\"']{3,128})@[A-Za-z0-9.-]+"));
 
   /** The openai rule must not claim Anthropic keys. */

@@ -1,0 +1,143 @@
+package dev.bastion.inspect;
+
+/**
+ * Cheap necessary conditions checked before {@link Scanner} runs a regular expression or a decoder:
+ * each returns false only when the expensive step could not find anything, so skipping it never
+ * changes a finding ({@code ScannerPrefilterTest} compares every finding with and without them).
+ * They look for the literal characters or words a pattern cannot match without, inside the span
+ * the pattern could reach. Text with non-ASCII characters in that span is always passed on, so
+ * Unicode case folding in the patterns cannot be missed.
+ */
+final class Prefilter {
+  private Prefilter() {}
+
+  private static final long EQ_COLON_PCT = 1L << '=' | 1L << ':' | 1L << '%';
+  private static final long AT_HI = 1L << ('@' - 64);
+  private static final long AMP = 1L << '&';
+  private static final long SEMI = 1L << ';';
+
+  /**
+   * Whether a token run (its ASCII characters as bit sets, {@code lo} for 0..63 and {@code hi} for
+   * 64..127, and its longest
+   * base64-alphabet run) can feed the key/value secrets, the e-mail shape or the decoders. The key
+   * word before the run ({@code token = …}) is checked separately.
+   */
+  static boolean mayNeedToken(long lo, long hi, int longestBase64Run, int depth) {
+    if ((lo & EQ_COLON_PCT) != 0 || (hi & AT_HI) != 0) {
+      return true; // a key in the run, an e-mail, or percent escapes
+    }
+    return depth < Scanner.MAX_DEPTH && ((lo & AMP) != 0 && (lo & SEMI) != 0 || longestBase64Run >= 24);
+  }
+
+  /** The objects of the override pattern ({@code … previous instructions}), one of which it must end with. */
+  private static final String[] OVERRIDE_OBJECTS = {
+    "instruction", "prompt", "rules", "guideline", "direct", "context", "message", "polic", "restrictions", "guardrails"
+  };
+  private static final String[] LURE_ACTIONS = {
+    "follow", "execute", "run", "obey", "carry out", "perform", "do what", "act on", "instruction"
+  };
+
+  /** The override pattern cannot cross {@code .} or a line break: one of its object words must occur before them. */
+  static boolean mayOverride(String text, int start, int window) {
+    return sentenceHasAny(text, start, window, OVERRIDE_OBJECTS);
+  }
+
+  /** The decode-and-follow pattern cannot cross {@code .} or a line break: one of its action words must occur before them. */
+  static boolean mayDecodeLure(String text, int start, int window) {
+    return sentenceHasAny(text, start, window, LURE_ACTIONS);
+  }
+
+  private static boolean sentenceHasAny(String text, int start, int window, String[] words) {
+    int end = Math.min(text.length(), start + window);
+    int k = start;
+    while (k < end) {
+      char c = text.charAt(k);
+      if (c == '.' || c == '\n') {
+        break;
+      }
+      if (c >= 128) {
+        return true;
+      }
+      k++;
+    }
+    // each word follows a \b in the pattern, so only word starts need a look
+    for (int p = start; p < k; p++) {
+      if (p > start && isWordChar(text.charAt(p - 1)) || !isWordChar(text.charAt(p))) {
+        continue;
+      }
+      char first = (char) (text.charAt(p) | 0x20);
+      for (String w : words) {
+        if (w.charAt(0) == first && p + w.length() <= k && text.regionMatches(true, p, w, 0, w.length())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean isWordChar(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
+  }
+
+  /** True if one of {@code a}, {@code b} occurs in {@code [from, to)}. */
+  static boolean hasAny(String text, int from, int to, char a, char b) {
+    for (int k = from; k < to; k++) {
+      char c = text.charAt(k);
+      if (c == a || c == b) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final String[] HIDING = {"none", "hidden", "font-size", "opacity"};
+
+  /**
+   * The hidden-element pattern needs a hiding style or attribute inside the opening tag, which ends
+   * at the first {@code >} (the marker may end with that {@code >}).
+   */
+  static boolean mayHideElement(String text, int lt) {
+    int end = Math.min(text.length(), lt + Scanner.HIDDEN_ELEMENT_REACH);
+    int k = lt + 1;
+    while (k < end && text.charAt(k) != '>') {
+      if (text.charAt(k) >= 128) {
+        return true;
+      }
+      k++;
+    }
+    for (String w : HIDING) {
+      if (containsIgnoreCase(text, lt, k, w)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** After {@code ](}: blanks, an optional {@code <}, then {@code http} (the link pattern needs an http(s) URL). */
+  static boolean httpAfter(String text, int from) {
+    int n = text.length();
+    int k = from;
+    while (k < n && isRe2Space(text.charAt(k))) {
+      k++;
+    }
+    if (k < n && text.charAt(k) == '<') {
+      k++;
+    }
+    return text.startsWith("http", k);
+  }
+
+  private static boolean isRe2Space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+  }
+
+  static boolean containsIgnoreCase(String text, int from, int to, String word) {
+    int last = to - word.length();
+    char f = word.charAt(0);
+    for (int k = from; k <= last; k++) {
+      if ((text.charAt(k) | 0x20) == f && text.regionMatches(true, k, word, 0, word.length())) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
