@@ -84,7 +84,10 @@ public final class AttackSim {
     new SecureRandom().nextBytes(keyBytes);
     String key = Base64.getUrlEncoder().withoutPadding().encodeToString(keyBytes);
     BastionConfig config = configFor(runnable, work, mode, log, key);
-    try (Gateway gateway = Gateway.start(config);
+    // The gateway's access lines go to the run's work folder, not over the progress bar.
+    Path accessLog = work.resolve("access.log");
+    try (PrintStream accessLines = new PrintStream(Files.newOutputStream(accessLog), true, StandardCharsets.UTF_8);
+        Gateway gateway = Gateway.start(config, new dev.bastion.telemetry.Telemetry.Exporters(null, null, accessLines::println, false));
         DirectClient goodDirect = DirectClient.start(serverCommand("good", work, work.resolve("direct.jsonl"), mode));
         DirectClient evilDirect = DirectClient.start(serverCommand("evil", work, work.resolve("direct.jsonl"), mode))) {
       AgentClient agent = new AgentClient(gateway.mcpUrl(), key);
@@ -357,8 +360,12 @@ public final class AttackSim {
   }
 
   static List<String> serverCommand(String role, Path work, Path log, Path mode) {
-    String java = ProcessHandle.current().info().command().orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    return List.of(java, "-cp", System.getProperty("java.class.path"), dev.bastion.attacksim.servers.SimServer.class.getName(),
+    String javaBin = ProcessHandle.current().info().command().orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // absolute entries: the servers run in the gateway's working folder, not in ours
+    String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .map(e -> Path.of(e).toAbsolutePath().toString())
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    return List.of(javaBin, "-cp", classPath, dev.bastion.attacksim.servers.SimServer.class.getName(),
         "--role", role, "--catalog", work.resolve(role + "-tools.json").toString(), "--log", log.toString(), "--mode", mode.toString());
   }
 
