@@ -1,0 +1,115 @@
+package dev.bastion.config;
+
+import dev.bastion.config.Interpolation.Text;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/** The {@code telemetry:} section: traces, metrics and the log format. */
+final class TelemetryBinding extends ValueBinder {
+  static final List<String> TELEMETRY_KEYS = List.of("service_name", "traces", "metrics", "logs");
+  static final List<String> TRACES_KEYS = List.of("otlp");
+  static final List<String> METRICS_KEYS = List.of("prometheus", "otlp", "interval");
+  static final List<String> LOGS_KEYS = List.of("format");
+  static final List<String> OTLP_KEYS = List.of("endpoint", "protocol", "headers");
+
+  TelemetryBinding(Path baseDir, Function<String, String> env, Errors errors) {
+    super(baseDir, env, errors);
+  }
+
+  TelemetryConfig telemetry(Fields root) {
+    Fields f = section(root, "telemetry", TELEMETRY_KEYS);
+    if (f == null) {
+      return null;
+    }
+    TelemetryConfig d = TelemetryConfig.DEFAULT;
+    String serviceName = d.serviceName();
+    if (f.has("service_name")) {
+      Text t = text(f.value("service_name"), f.path("service_name"), "a service name");
+      serviceName = null;
+      if (t != null) {
+        if (t.value().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+          serviceName = t.value();
+        } else {
+          errors.add(f.path("service_name"), f.value("service_name"),
+              "expected a service name of letters, digits, '_', '.' and '-' (at most 64); got " + show(t));
+        }
+      }
+    }
+    Fields traces = section(f, "traces", TRACES_KEYS);
+    TelemetryConfig.Otlp traceExport = traces == null ? null : otlp(traces, "/v1/traces");
+    Fields metrics = section(f, "metrics", METRICS_KEYS);
+    Boolean prometheus = metrics == null ? null : bool(metrics, "prometheus", d.prometheus());
+    TelemetryConfig.Otlp metricExport = metrics == null ? null : otlp(metrics, "/v1/metrics");
+    Duration interval = metrics == null ? null : duration(metrics, "interval", d.metricsInterval());
+    Fields logs = section(f, "logs", LOGS_KEYS);
+    TelemetryConfig.LogFormat format = logs == null ? null
+        : logs.has("format") ? choice(logs.value("format"), logs.path("format"), TelemetryConfig.LogFormat.class, "json", "text")
+        : d.logFormat();
+    boolean tracesBad = traces == null || (traces.has("otlp") && traceExport == null);
+    boolean metricsBad = metrics == null || (metrics.has("otlp") && metricExport == null);
+    if (serviceName == null || tracesBad || metricsBad || prometheus == null || interval == null || format == null) {
+      return null;
+    }
+    return new TelemetryConfig(serviceName, traceExport, prometheus, metricExport, interval, format);
+  }
+
+  /** An optional {@code otlp:} block; null when absent (or recorded when invalid). */
+  private TelemetryConfig.Otlp otlp(Fields parent, String signalPath) {
+    if (!parent.has("otlp") || isNull(parent.value("otlp"))) {
+      return null;
+    }
+    Fields f = fields(parent.value("otlp"), parent.path("otlp"), OTLP_KEYS, "a mapping with keys " + String.join(", ", OTLP_KEYS));
+    if (f == null) {
+      return null;
+    }
+    if (!f.has("endpoint")) {
+      errors.add(parent.path("otlp"), parent.value("otlp"),
+          "missing required key endpoint; expected the collector's OTLP/HTTP URL, e.g. http://127.0.0.1:4318");
+      return null;
+    }
+    String url = httpUrl(f.value("endpoint"), f.path("endpoint"));
+    boolean ok = url != null;
+    if (f.has("protocol")) {
+      Text t = text(f.value("protocol"), f.path("protocol"), "http/protobuf");
+      if (t == null) {
+        ok = false;
+      } else if (!t.value().equals("http/protobuf")) {
+        String hint = t.value().equals("grpc")
+            ? "grpc is not offered (it would ship an okhttp or gRPC stack); collectors accept http/protobuf on port 4318"
+            : "expected http/protobuf";
+        errors.add(f.path("protocol"), f.value("protocol"), hint + "; got " + show(t));
+        ok = false;
+      }
+    }
+    Map<String, Secret> headers = secrets(f, "headers", HEADER_NAME, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)");
+    if (!ok || headers == null) {
+      return null;
+    }
+    URI endpoint = URI.create(url);
+    if (endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() || endpoint.getRawPath().equals("/")) {
+      endpoint = endpoint.resolve(signalPath);
+    }
+    return new TelemetryConfig.Otlp(endpoint, headers);
+  }
+}
