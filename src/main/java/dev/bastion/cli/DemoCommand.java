@@ -77,6 +77,12 @@ final class DemoCommand implements Callable<Integer> {
           default: deny
           rules:
             - { id: demo-agents-use-demo-tools, effect: allow, when: '"demo" in agent.roles && tool.server == "demo"' }
+        firewall:                       # docs/firewall.md: detectors are on by default; these add argument checks
+          tools:
+            demo__read_file:  { path: { type: path, roots: [./sandbox] } }
+            demo__list_files: { dir: { type: path, roots: [./sandbox] } }
+            demo__fetch_url:                # only the demo's web fixtures; never loopback, private or metadata addresses
+              url: { type: url, allow_hosts: [example.com, "*.example.org", attacker.example.net] }
         telemetry:
           logs: { format: text }
         """
