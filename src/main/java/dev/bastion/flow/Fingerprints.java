@@ -38,11 +38,17 @@ public final class Fingerprints {
   static final int MAX_VARIANTS = 32;
   static final int MAX_DEPTH = 2;
 
-  private static final Pattern BASE64_RUN = Pattern.compile("[A-Za-z0-9+/_-]{16,}={0,2}");
-  private static final Pattern HEX_RUN = Pattern.compile("(?:[0-9a-fA-F]{2}){8,}");
+  /** Shortest run of base64 characters (standard or URL-safe alphabet) tried as base64. */
+  private static final int MIN_BASE64_RUN = 16;
+  /** Shortest run of hex digits (an even count) tried as hex. */
+  private static final int MIN_HEX_RUN = 16;
   private static final Pattern URL = Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]{1,15}://[^\\s\"'<>()]+");
   private static final Pattern IBAN = Pattern.compile("\\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\\b");
   private static final Pattern TOKEN_SPLIT = Pattern.compile("[\\s\"'<>()\\[\\]{},;|`]+");
+  private static final Pattern TRIM_TOKEN = Pattern.compile("^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}/]+$");
+  private static final Pattern DOTTED_NAME = Pattern.compile(".*[\\p{L}\\p{N}]\\.[\\p{L}]{2,}.*");
+  private static final Pattern DOMAIN = Pattern.compile("[\\p{L}\\p{N}.-]+\\.[\\p{L}]{2,}");
+  private static final Pattern URL_HOST = Pattern.compile("://([^/?#:@\\s]+)");
 
   private Fingerprints() {}
 
@@ -84,7 +90,7 @@ public final class Fingerprints {
   /** The normalised form a token or a key argument is compared in. */
   public static String normaliseToken(String raw) {
     String s = Normalizer.normalize(raw.strip(), Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
-    s = s.replaceAll("^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}/]+$", "");
+    s = TRIM_TOKEN.matcher(s).replaceAll("");
     if (s.startsWith("mailto:")) {
       s = s.substring("mailto:".length());
     }
@@ -145,7 +151,7 @@ public final class Fingerprints {
       digit |= Character.isDigit(c);
       letter |= Character.isLetter(c);
     }
-    return digit || t.contains("@") || (letter && t.matches(".*[\\p{L}\\p{N}]\\.[\\p{L}]{2,}.*"));
+    return digit || t.contains("@") || (letter && DOTTED_NAME.matcher(t).matches());
   }
 
   /** The lower-cased host of a URL or the domain of an e-mail address, or null. */
@@ -154,7 +160,7 @@ public final class Fingerprints {
     int at = v.indexOf('@');
     if (at > 0 && !v.contains("://") && v.indexOf('@', at + 1) < 0) {
       String d = v.substring(at + 1).toLowerCase(Locale.ROOT);
-      return d.matches("[\\p{L}\\p{N}.-]+\\.[\\p{L}]{2,}") ? d : null;
+      return DOMAIN.matcher(d).matches() ? d : null;
     }
     if (!v.contains("://")) {
       return null;
@@ -163,7 +169,7 @@ public final class Fingerprints {
       URI uri = new URI(v.replace(" ", "%20"));
       return uri.getHost() == null ? null : uri.getHost().toLowerCase(Locale.ROOT);
     } catch (Exception e) {
-      Matcher m = Pattern.compile("://([^/?#:@\\s]+)").matcher(v);
+      Matcher m = URL_HOST.matcher(v);
       return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
     }
   }
@@ -208,19 +214,51 @@ public final class Fingerprints {
     decodeRuns(v, depth, out, seen);
   }
 
+  /**
+   * Decodes the hex runs (from the start of each run of at least {@link #MIN_HEX_RUN} hex digits, an
+   * even count) and then the base64 runs (each run of at least {@link #MIN_BASE64_RUN} characters of
+   * the base64 alphabets, with up to two {@code =} after it). One linear scan per kind: this runs on
+   * every argument and on the session's egress tail for every call, under the session's lock.
+   */
   private static void decodeRuns(String v, int depth, List<String> out, Set<String> seen) {
-    Matcher hex = HEX_RUN.matcher(v);
-    while (hex.find() && out.size() < MAX_VARIANTS) {
-      text(HexFormat.of().parseHex(hex.group())).ifPresent(t -> expand(t, depth + 1, out, seen));
-    }
-    Matcher b64 = BASE64_RUN.matcher(v);
-    while (b64.find() && out.size() < MAX_VARIANTS) {
-      String run = b64.group();
-      byte[] bytes = base64(run);
-      if (bytes != null) {
-        text(bytes).ifPresent(t -> expand(t, depth + 1, out, seen));
+    int n = v.length();
+    for (int i = 0; i < n && out.size() < MAX_VARIANTS; ) {
+      int end = i;
+      while (end < n && isHex(v.charAt(end))) {
+        end++;
       }
+      int even = (end - i) & ~1;
+      if (even >= MIN_HEX_RUN) {
+        text(HexFormat.of().parseHex(v, i, i + even)).ifPresent(t -> expand(t, depth + 1, out, seen));
+      }
+      i = end == i ? i + 1 : end;
     }
+    for (int i = 0; i < n && out.size() < MAX_VARIANTS; ) {
+      int end = i;
+      while (end < n && isBase64(v.charAt(end))) {
+        end++;
+      }
+      if (end - i >= MIN_BASE64_RUN) {
+        int stop = end;
+        while (stop < n && stop - end < 2 && v.charAt(stop) == '=') {
+          stop++;
+        }
+        byte[] bytes = base64(v.substring(i, stop));
+        if (bytes != null) {
+          text(bytes).ifPresent(t -> expand(t, depth + 1, out, seen));
+        }
+        end = stop;
+      }
+      i = end == i ? i + 1 : end;
+    }
+  }
+
+  private static boolean isHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  private static boolean isBase64(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '_' || c == '-';
   }
 
   private static byte[] base64(String run) {

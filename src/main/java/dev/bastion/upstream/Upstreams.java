@@ -1,6 +1,7 @@
 package dev.bastion.upstream;
 
 import dev.bastion.config.UpstreamConfig;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +32,33 @@ public final class Upstreams {
                   "upstream " + builtin.name() + ": unknown builtin \"" + builtin.builtin() + "\"; expected one of [demo]");
         };
     String java = ProcessHandle.current().info().command().orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass));
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(builtinJvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
     if (builtin.root() != null) {
       command.add("--root");
       command.add(builtin.root().toAbsolutePath().toString());
     }
     return new UpstreamConfig.Stdio(builtin.name(), command, Map.of(), null, builtin.timeout());
+  }
+
+  /**
+   * JVM options of a builtin child: a small tool server that answers a few calls, so the serial
+   * collector, a bounded heap and only the quick (C1) compiler — its start-up sits on the gateway's
+   * path to ready, and full tiered compilation there costs more CPU than the server ever uses. When
+   * this JVM runs with an AppCDS archive (the {@code ./bastion} launcher), the child gets its own
+   * archive beside it ({@code <name>-builtin.jsa}), created on its first clean exit and re-created
+   * when the jar changes.
+   */
+  static List<String> builtinJvmOptions(List<String> parentOptions) {
+    List<String> options = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1"));
+    String prefix = "-XX:SharedArchiveFile=";
+    for (String o : parentOptions) {
+      if (o.startsWith(prefix) && o.endsWith(".jsa") && o.length() > prefix.length() + 4) {
+        String archive = o.substring(prefix.length(), o.length() - ".jsa".length()) + "-builtin.jsa";
+        options.addAll(List.of("-XX:+AutoCreateSharedArchive", prefix + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+      }
+    }
+    return options;
   }
 }

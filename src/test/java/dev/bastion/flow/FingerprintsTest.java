@@ -142,4 +142,19 @@ class FingerprintsTest {
     assertThat(Fingerprints.host("https://A.Example.com:8443/p")).isEqualTo("a.example.com");
     assertThat(Fingerprints.host("mei.lin@example.com")).isEqualTo("example.com");
   }
+
+  @Test
+  void encodedRunsAreDecodedFromTheirStartAndShortRunsAreLeftAlone() {
+    String secret = "orchid-7741 room";
+    String hex = HexFormat.of().formatHex(secret.getBytes(StandardCharsets.UTF_8));
+    String b64 = Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
+    String urlSafe = Base64.getUrlEncoder().withoutPadding().encodeToString("ok?>>>~~~ fine".getBytes(StandardCharsets.UTF_8));
+    // a hex run with an odd digit after it, a padded base64 run, a URL-safe run, all inside other text
+    assertThat(Fingerprints.decodedVariants("id=" + hex + "f; b=" + b64 + "; c=" + urlSafe + "."))
+        .contains(secret, "ok?>>>~~~ fine");
+    assertThat(b64).endsWith("=");
+    // runs shorter than 16 characters are not tried: only the value itself comes back
+    assertThat(Fingerprints.decodedVariants("hello 1000000001hello 1000000002")).containsExactly("hello 1000000001hello 1000000002");
+    assertThat(Fingerprints.decodedVariants("6f7263686964 " + b64.substring(0, 15))).hasSize(1);
+  }
 }

@@ -24,10 +24,20 @@ class UpstreamsTest {
 
     List<String> cmd = stdio.command();
     assertThat(cmd.get(0)).isEqualTo(ProcessHandle.current().info().command().orElseThrow());
-    assertThat(cmd.subList(1, cmd.size()))
+    assertThat(cmd).containsSubsequence("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    assertThat(cmd.subList(cmd.indexOf("-cp"), cmd.size()))
         .containsExactly("-cp", System.getProperty("java.class.path"), "dev.bastion.demo.DemoServer", "--root", "/srv/demo-root");
     assertThat(stdio.env()).isEmpty();
     assertThat(stdio.timeout()).isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aBuiltinChildGetsItsOwnAppCdsArchiveOnlyWhenTheGatewayRunsWithOne() {
+    assertThat(Upstreams.builtinJvmOptions(List.of("-Xmx384m", "-XX:SharedArchiveFile=/opt/b/target/bastion.jsa")))
+        .contains("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/opt/b/target/bastion-builtin.jsa")
+        .doesNotContain("-XX:SharedArchiveFile=/opt/b/target/bastion.jsa");
+    assertThat(Upstreams.builtinJvmOptions(List.of("-Xmx384m")))
+        .containsExactly("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
   }
 
   @Test
