@@ -64,6 +64,9 @@ final class HtmlReport {
   }
 
   private static String ms(long micros) {
+    if (micros < 0) {
+      return "-"; // no call of this group had a directly connected baseline
+    }
     return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
   }
 
