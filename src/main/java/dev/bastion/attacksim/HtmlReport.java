@@ -13,7 +13,7 @@ final class HtmlReport {
         .append("padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.cat{display:inline-block;margin:1em;")
         .append("vertical-align:top}.miss{color:#a00}</style></head><body>\n<h1>Bastion attack simulation</h1>\n");
     Scorecard.Tally o = card.overall();
-    sb.append("<p>").append(o.run()).append(" scenarios run, ").append(o.notRun()).append(" not run (defence absent from this build, or a step type the runner lacks). ")
+    sb.append("<p>").append(o.run()).append(" scenarios run, ").append(o.notRun()).append(" not run (defence absent from this build, a known defence gap, or a step type the runner lacks). ")
         .append("Attack block rate ").append(pct(o.blockRate())).append(", benign pass rate ").append(pct(o.passRate()))
         .append(", added latency p50 ").append(ms(o.p50Micros())).append(" / p95 ").append(ms(o.p95Micros())).append(".</p>\n");
     sb.append("<table><tr><th>category</th><th>run</th><th>attacks blocked</th><th>benign passed</th><th>p50</th><th>p95</th><th>not run</th></tr>\n");
@@ -64,6 +64,9 @@ final class HtmlReport {
   }
 
   private static String ms(long micros) {
+    if (micros < 0) {
+      return "-"; // no call of this group had a directly connected baseline
+    }
     return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
   }
 

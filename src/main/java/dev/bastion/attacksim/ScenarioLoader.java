@@ -45,13 +45,55 @@ public final class ScenarioLoader {
         Map<String, Object> tm = map(t, where + ": tool");
         tools.add(new Scenario.Tool(text(tm, "server", where), text(tm, "name", where), (String) tm.getOrDefault("description", ""),
             (Map<String, Object>) tm.getOrDefault("annotations", Map.of()), (Map<String, Object>) tm.get("inputSchema"),
-            tm.getOrDefault("returns", ""), Boolean.TRUE.equals(tm.get("isError"))));
+            tm.getOrDefault("returns", ""), Boolean.TRUE.equals(tm.get("isError")), (Map<String, Object>) tm.getOrDefault("behaviour", Map.of())));
       }
       out.add(new Scenario(id, text(m, "category", where), (String) m.getOrDefault("title", ""), text(m, "defence", where), tools,
           (Map<String, Object>) m.getOrDefault("labels", Map.of()), (Map<String, Object>) m.getOrDefault("arguments", Map.of()), steps(m.get("attack"), where + " attack"),
-          steps(m.get("benign"), where + " benign"), (String) m.get("not_run"), source));
+          steps(m.get("benign"), where + " benign"), (String) m.get("not_run"), source, agents(m.get("agents"), where), rules(m.get("policy"), where),
+          "jwt".equals(m.get("identity")), list(m.get("http_upstreams")).stream().map(Object::toString).toList()));
     }
     return out;
+  }
+
+  /** {@code agents: { name: [role, ...] }}; the suite agent's own name is reserved. */
+  private static Map<String, List<String>> agents(Object node, String where) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (node == null) {
+      return out;
+    }
+    map(node, where + ": agents").forEach((name, roles) -> {
+      if (name.equals(AttackSim.AGENT)) {
+        throw new IllegalArgumentException(where + ": agent name " + name + " is reserved for the suite agent");
+      }
+      out.put(name, list(roles).stream().map(Object::toString).toList());
+    });
+    return out;
+  }
+
+  /** {@code policy: [ {id, effect, when, description} ]}. */
+  private static List<Scenario.Rule> rules(Object node, String where) {
+    List<Scenario.Rule> out = new ArrayList<>();
+    for (Object r : list(node)) {
+      Map<String, Object> m = map(r, where + ": policy rule");
+      out.add(new Scenario.Rule(text(m, "id", where + " policy rule"), text(m, "effect", where + " policy rule"), text(m, "when", where + " policy rule"),
+          (String) m.getOrDefault("description", "")));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Scenario.Http http(Map<String, Object> m, String where) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    map(m.getOrDefault("headers", Map.of()), where + ": headers").forEach((k, v) -> headers.put(k, String.valueOf(v)));
+    Map<String, String> capture = new LinkedHashMap<>();
+    map(m.getOrDefault("capture", Map.of()), where + ": capture").forEach((k, v) -> capture.put(k, String.valueOf(v)));
+    Object status = m.get("status");
+    List<Integer> statuses = status == null ? List.of() : status instanceof List<?> l ? l.stream().map(x -> ((Number) x).intValue()).toList()
+        : List.of(((Number) status).intValue());
+    return new Scenario.Http((String) m.getOrDefault("method", "POST"), (String) m.getOrDefault("path", "/mcp"), headers,
+        (String) m.getOrDefault("auth", "agent"), map(m.getOrDefault("claims", Map.of()), where + ": claims"), (String) m.get("body"),
+        (String) m.get("body_base64"), statuses, m.get("error_code") == null ? null : ((Number) m.get("error_code")).intValue(), (String) m.get("reaches"),
+        capture);
   }
 
   @SuppressWarnings("unchecked")
@@ -66,13 +108,22 @@ public final class ScenarioLoader {
       }
       Object reasons = m.get("reason");
       List<String> reasonList = reasons == null ? List.of() : reasons instanceof List<?> l ? (List<String>) l : List.of(reasons.toString());
-      out.add(new Scenario.Step(text(m, "call", where), new LinkedHashMap<>((Map<String, Object>) m.getOrDefault("args", Map.of())),
+      Scenario.Http http = m.get("http") instanceof Map<?, ?> h ? http((Map<String, Object>) h, where + " http") : null;
+      Scenario.Await await = null;
+      if (m.get("await") instanceof Map<?, ?> a) {
+        await = new Scenario.Await((String) a.get("listed"), (String) a.get("unlisted"));
+      }
+      String call = http != null ? http.method() + " " + http.path() : await != null ? "await" : text(m, "call", where);
+      out.add(new Scenario.Step(call, new LinkedHashMap<>((Map<String, Object>) m.getOrDefault("args", Map.of())),
           switch (expect) {
             case "allowed" -> Scenario.Expect.ALLOWED;
             case "blocked" -> Scenario.Expect.BLOCKED;
-            default -> throw new IllegalArgumentException(where + ": expect must be allowed or blocked, got " + expect);
+            case "refused" -> Scenario.Expect.REFUSED;
+            default -> throw new IllegalArgumentException(where + ": expect must be allowed, blocked or refused, got " + expect);
           },
-          chunks, reasonList, (String) m.get("response_lacks"), Boolean.TRUE.equals(m.get("new_session"))));
+          chunks, reasonList, (String) m.get("response_lacks"), Boolean.TRUE.equals(m.get("new_session")), (String) m.get("as"), http, await,
+          (String) m.get("response_contains"), m.get("response_max_chars") instanceof Number n ? n.intValue() : 0,
+          Boolean.TRUE.equals(m.get("server_requests_refused"))));
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException(where + ": needs at least one step");

@@ -99,9 +99,10 @@ public record Scorecard(List<Result> results) {
     return new Tally(name, run, rs.size() - run, blocked, passed, percentile(lat, 50), percentile(lat, 95), absent);
   }
 
+  /** The p-th percentile, or -1 when there are no samples (no call had a directly connected baseline to compare with). */
   static long percentile(List<Long> sorted, int p) {
     if (sorted.isEmpty()) {
-      return 0;
+      return -1;
     }
     int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
@@ -127,12 +128,16 @@ public record Scorecard(List<Result> results) {
     return sb.toString();
   }
 
+  private static String ms(long micros) {
+    return micros < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.2f", micros / 1000.0);
+  }
+
   private static String line(Tally t) {
     String notRun = t.notRun() == 0 ? "" : t.notRun() + " (" + String.join("; ", t.absentDefences()) + ")";
     if (t.run() == 0) {
       return String.format("%-10s %5d %9s %9s %9s %9s  %s%n", t.name(), 0, "-", "-", "-", "-", notRun);
     }
-    return String.format("%-10s %5d %8.0f%% %8.0f%% %9.2f %9.2f  %s%n", t.name(), t.run(), 100 * t.blockRate(), 100 * t.passRate(),
-        t.p50Micros() / 1000.0, t.p95Micros() / 1000.0, notRun);
+    return String.format("%-10s %5d %8.0f%% %8.0f%% %9s %9s  %s%n", t.name(), t.run(), 100 * t.blockRate(), 100 * t.passRate(),
+        ms(t.p50Micros()), ms(t.p95Micros()), notRun);
   }
 }
