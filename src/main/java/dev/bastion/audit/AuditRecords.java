@@ -33,7 +33,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       (approval required or an Ask decision), {@code error} (upstream, cancellation, gateway
  *       fault, audit) or {@code deny} (everything else);
  *   <li>rule ids: the decision's, then the fault's, without duplicates;
- *   <li>reason: the fault's code, else the Deny/Ask decision's, else null.
+ *   <li>reason: the fault's code, else the Deny/Ask decision's, else null;
+ *   <li>findings: the log's firewall findings (detector, category, direction, action, location;
+ *       never the matched text).
  * </ul>
  */
 public final class AuditRecords {
@@ -77,7 +79,7 @@ public final class AuditRecords {
         exchange.era().name().toLowerCase(Locale.ROOT), exchange.protocolVersion(), exchange.method(),
         target.server(), target.exposedName(), CanonicalJson.sha256Hex(args), redactor.redact(args),
         effect(decision, outcome), rules, reason(decision, outcome), latency == null ? null : latency.toMillis(),
-        log.upstreamOutcome(), resultDigest(outcome), log.labels(), traceId, null, null);
+        log.upstreamOutcome(), resultDigest(outcome), log.labels(), traceId, AuditRecord.FORMAT, log.findings(), null, null);
   }
 
   /**
