@@ -93,6 +93,26 @@ public final class AuditRecords {
         null, null, List.of(), null, null, null);
   }
 
+  /**
+   * A record of a message an upstream sent on its own initiative (a sampling, elicitation or roots
+   * request; a dropped response): agent {@code ""}, era {@code upstream}, the upstream as server,
+   * the request's method (or {@code bastion/dropped}) as method and the gateway call it arrived with
+   * (if known) as target; {@code detail} redacted as arguments.
+   *
+   * @param reason the reason code's wire name when refused, else null
+   */
+  public static AuditRecord upstreamEvent(String server, String method, String during, AuditRecord.Effect effect, String reason,
+      JsonNode detail, List<dev.bastion.pipeline.Finding> findings, ArgumentRedactor redactor, Clock clock) {
+    Instant now = clock.instant();
+    JsonNode args = detail == null ? JsonNodeFactory.instance.nullNode() : detail;
+    String id = "upstream-" + server + "-" + now.toEpochMilli() + "-" + UPSTREAM_EVENTS.incrementAndGet();
+    return new AuditRecord(0, now, id, "", null, null, "upstream", null, method, server, during == null ? "" : during,
+        CanonicalJson.sha256Hex(args), redactor.redact(args), effect, List.of(), reason, null, null, null, List.of(), null,
+        AuditRecord.FORMAT, findings, null, null);
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong UPSTREAM_EVENTS = new java.util.concurrent.atomic.AtomicLong();
+
   static JsonNode arguments(ObjectNode params) {
     if (params == null) {
       return JsonNodeFactory.instance.nullNode();
