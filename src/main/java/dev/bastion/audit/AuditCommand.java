@@ -124,6 +124,8 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--agent", description = "Only this agent id.") String agent;
     @Option(names = "--tool", description = "Only this tool/target name (as the agent used it).") String tool;
     @Option(names = "--decision", paramLabel = "allow|deny|ask|error", description = "Only this effect.") String decision;
+    @Option(names = "--finding", paramLabel = "DETECTOR|CATEGORY",
+        description = "Only records with a firewall finding of this detector (e.g. aws_access_key) or category (e.g. secret).") String finding;
     @Option(names = "--since", paramLabel = "ISO", description = "From this instant (inclusive), e.g. 2026-01-31T00:00:00Z.") String since;
     @Option(names = "--until", paramLabel = "ISO", description = "Before this instant (exclusive).") String until;
     @Option(names = "--format", defaultValue = "table", description = "table or jsonl (default: ${DEFAULT-VALUE}).") Format format;
@@ -145,7 +147,7 @@ public final class AuditCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       try (AuditStore store = where.open()) {
         Printer printer = new Printer(out, format);
-        AuditQuery q = new AuditQuery(agent, tool, effect, from, to, 0, Math.min(limit, 1000));
+        AuditQuery q = new AuditQuery(agent, tool, effect, from, to, 0, Math.min(limit, 1000), finding);
         int printed = 0;
         while (printed < limit) {
           List<AuditRecord> page = store.query(q);
@@ -286,15 +288,34 @@ public final class AuditCommand implements Callable<Integer> {
         case jsonl -> out.println(CanonicalJson.write(r.toJson()));
         case table -> {
           if (!header) {
-            out.println(String.format("%-8s %-27s %-16s %-16s %-28s %-6s %-20s %s",
-                "SEQ", "TIME", "AGENT", "METHOD", "TARGET", "EFFECT", "REASON", "LATENCY"));
+            out.println(String.format("%-8s %-27s %-16s %-16s %-28s %-6s %-20s %-8s %s",
+                "SEQ", "TIME", "AGENT", "METHOD", "TARGET", "EFFECT", "REASON", "LATENCY", "FINDINGS"));
             header = true;
           }
-          out.println(String.format("%-8d %-27s %-16s %-16s %-28s %-6s %-20s %s", r.seq(), r.time(), cell(r.agent()),
+          out.println(String.format("%-8d %-27s %-16s %-16s %-28s %-6s %-20s %-8s %s", r.seq(), r.time(), cell(r.agent()),
               cell(r.method()), cell(r.server().isEmpty() ? r.target() : r.server() + "/" + r.target()),
-              r.effect().wireName(), cell(r.reason()), r.upstreamLatencyMs() == null ? "-" : r.upstreamLatencyMs() + "ms"));
+              r.effect().wireName(), cell(r.reason()), r.upstreamLatencyMs() == null ? "-" : r.upstreamLatencyMs() + "ms",
+              findings(r)));
         }
       }
+    }
+
+    /** {@code detector:action@location, ...}, at most three, then a count. */
+    private static String findings(AuditRecord r) {
+      if (r.findings().isEmpty()) {
+        return "-";
+      }
+      StringBuilder b = new StringBuilder();
+      int shown = 0;
+      for (dev.bastion.pipeline.Finding f : r.findings()) {
+        if (shown == 3) {
+          b.append(" +").append(r.findings().size() - 3).append(" more");
+          break;
+        }
+        b.append(shown++ == 0 ? "" : ", ").append(f.detector()).append(':').append(f.action()).append('@')
+            .append(f.location().replaceAll("\\p{Cntrl}", "?"));
+      }
+      return b.toString();
     }
 
     private static String cell(String s) {

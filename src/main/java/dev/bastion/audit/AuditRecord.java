@@ -1,5 +1,6 @@
 package dev.bastion.audit;
 
+import dev.bastion.pipeline.Finding;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -19,11 +20,18 @@ import tools.jackson.databind.node.ObjectNode;
  * null) by {@link AuditRecords} and handed to {@link AuditLog#append}; the log's writer assigns the
  * sequence number and chains it with {@link #chain(long, String)}.
  *
- * <p><b>Chain format (v1).</b> {@code hash = hex(SHA-256(bytes(prevHash) || utf8(canonical)))}
+ * <p><b>Chain format.</b> {@code hash = hex(SHA-256(bytes(prevHash) || utf8(canonical)))}
  * where {@code bytes(prevHash)} are the 32 bytes the previous record's hex hash encodes (32 zero
  * bytes before the first record) and {@code canonical} is {@link CanonicalJson} of {@link
  * #contentJson()}: every field of this record except {@code hash}, {@code null}s written
- * explicitly, the time as an ISO-8601 instant truncated to microseconds.
+ * explicitly, the time as an ISO-8601 instant truncated to microseconds. Record format 1 (written
+ * before findings were recorded) has neither {@code format} nor {@code findings} in its content;
+ * format 2 adds {@code "format": 2} and {@code findings} (see {@link #FORMAT}). Each record is
+ * hashed by its own format, so a chain that starts in format 1 and continues in 2 verifies.
+ *
+ * <p>Findings name what was found and where, never the matched text: {@link Finding} has no field
+ * that could hold it, and the location (a JSON pointer into the message) is cut to {@link
+ * #MAX_LOCATION_CHARS}.
  *
  * @param seq position in the chain, from 1, contiguous; 0 while unchained
  * @param time when the exchange arrived (microsecond precision)
@@ -46,6 +54,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param resultDigest SHA-256 (hex) of the canonical JSON of the result or upstream error, or null
  * @param labels session information-flow labels (empty until the flow capability exists)
  * @param traceId W3C trace id, or null
+ * @param format record format: 1 (no findings) or 2
+ * @param findings what the firewall found in this exchange (empty in format 1)
  * @param prevHash the previous record's hash (64 zeros for seq 1); null while unchained
  * @param hash this record's hash; null while unchained
  */
@@ -71,8 +81,16 @@ public record AuditRecord(
     String resultDigest,
     List<String> labels,
     String traceId,
+    int format,
+    List<Finding> findings,
     String prevHash,
     String hash) {
+
+  /** The format new records are written in. */
+  public static final int FORMAT = 2;
+
+  /** Locations longer than this are cut (a pointer is built from keys the message chose). */
+  public static final int MAX_LOCATION_CHARS = 200;
 
   /** The hash before the first record: 64 hex zeros. */
   public static final String GENESIS_HASH = "0".repeat(64);
@@ -119,9 +137,39 @@ public record AuditRecord(
     time = time.truncatedTo(ChronoUnit.MICROS);
     ruleIds = List.copyOf(ruleIds);
     labels = List.copyOf(labels);
+    findings = findings == null ? List.of() : findings.stream().map(AuditRecord::bounded).toList();
+    if (format != 1 && format != FORMAT) {
+      throw new IllegalArgumentException("unknown audit record format " + format + " (this version knows 1 and " + FORMAT + ")");
+    }
+    if (format == 1 && !findings.isEmpty()) {
+      throw new IllegalArgumentException("format 1 records carry no findings");
+    }
     if (seq < 0) {
       throw new IllegalArgumentException("seq must be >= 0, was " + seq);
     }
+  }
+
+  /** A record in the current format (the shape used before findings existed, plus findings). */
+  public AuditRecord(long seq, Instant time, String exchangeId, String agent, String user, String session, String era,
+      String protocolVersion, String method, String server, String target, String argsDigest, String args, Effect effect,
+      List<String> ruleIds, String reason, Long upstreamLatencyMs, String upstreamOutcome, String resultDigest,
+      List<String> labels, String traceId, String prevHash, String hash) {
+    this(seq, time, exchangeId, agent, user, session, era, protocolVersion, method, server, target, argsDigest, args,
+        effect, ruleIds, reason, upstreamLatencyMs, upstreamOutcome, resultDigest, labels, traceId, FORMAT, List.of(),
+        prevHash, hash);
+  }
+
+  private static Finding bounded(Finding f) {
+    String loc = f.location();
+    return loc.length() <= MAX_LOCATION_CHARS ? f
+        : new Finding(f.category(), f.detector(), f.direction(), f.action(), loc.substring(0, MAX_LOCATION_CHARS - 1) + "…");
+  }
+
+  /** The same record with these findings (format {@link #FORMAT}). */
+  public AuditRecord withFindings(List<Finding> found) {
+    return new AuditRecord(seq, time, exchangeId, agent, user, session, era, protocolVersion, method, server, target,
+        argsDigest, args, effect, ruleIds, reason, upstreamLatencyMs, upstreamOutcome, resultDigest, labels, traceId,
+        FORMAT, found, prevHash, hash);
   }
 
   /** True once {@link #chain} has given this record its place. */
@@ -141,7 +189,7 @@ public record AuditRecord(
   AuditRecord withChain(long newSeq, String newPrevHash, String newHash) {
     return new AuditRecord(newSeq, time, exchangeId, agent, user, session, era, protocolVersion, method, server, target,
         argsDigest, args, effect, ruleIds, reason, upstreamLatencyMs, upstreamOutcome, resultDigest, labels, traceId,
-        newPrevHash, newHash);
+        format, findings, newPrevHash, newHash);
   }
 
   /** Recomputes the hash from this record's content and {@code prevHash} (the stored hash is ignored). */
@@ -189,8 +237,26 @@ public record AuditRecord(
     ArrayNode labelArray = o.putArray("labels");
     labels.forEach(labelArray::add);
     o.put("traceId", traceId);
+    if (format >= 2) {
+      o.put("format", format);
+      o.set("findings", findingsJson(findings));
+    }
     o.put("prevHash", prevHash);
     return o;
+  }
+
+  /** Findings as a JSON array of {category, detector, direction, action, location}. */
+  public static ArrayNode findingsJson(List<Finding> findings) {
+    ArrayNode a = CanonicalJson.MAPPER.createArrayNode();
+    for (Finding f : findings) {
+      ObjectNode n = a.addObject();
+      n.put("category", f.category());
+      n.put("detector", f.detector());
+      n.put("direction", f.direction());
+      n.put("action", f.action());
+      n.put("location", f.location());
+    }
+    return a;
   }
 
   /** The whole record, hash included, as one JSON object (the export format, one per line). */

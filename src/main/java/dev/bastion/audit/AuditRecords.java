@@ -33,7 +33,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       (approval required or an Ask decision), {@code error} (upstream, cancellation, gateway
  *       fault, audit) or {@code deny} (everything else);
  *   <li>rule ids: the decision's, then the fault's, without duplicates;
- *   <li>reason: the fault's code, else the Deny/Ask decision's, else null.
+ *   <li>reason: the fault's code, else the Deny/Ask decision's, else null;
+ *   <li>findings: the log's firewall findings (detector, category, direction, action, location;
+ *       never the matched text).
  * </ul>
  */
 public final class AuditRecords {
@@ -77,7 +79,7 @@ public final class AuditRecords {
         exchange.era().name().toLowerCase(Locale.ROOT), exchange.protocolVersion(), exchange.method(),
         target.server(), target.exposedName(), CanonicalJson.sha256Hex(args), redactor.redact(args),
         effect(decision, outcome), rules, reason(decision, outcome), latency == null ? null : latency.toMillis(),
-        log.upstreamOutcome(), resultDigest(outcome), log.labels(), traceId, null, null);
+        log.upstreamOutcome(), resultDigest(outcome), log.labels(), traceId, AuditRecord.FORMAT, log.findings(), null, null);
   }
 
   /**
@@ -90,6 +92,26 @@ public final class AuditRecords {
         CanonicalJson.sha256Hex(detail), CanonicalJson.write(detail), AuditRecord.Effect.ALLOW, List.of(), null, null,
         null, null, List.of(), null, null, null);
   }
+
+  /**
+   * A record of a message an upstream sent on its own initiative (a sampling, elicitation or roots
+   * request; a dropped response): agent {@code ""}, era {@code upstream}, the upstream as server,
+   * the request's method (or {@code bastion/dropped}) as method and the gateway call it arrived with
+   * (if known) as target; {@code detail} redacted as arguments.
+   *
+   * @param reason the reason code's wire name when refused, else null
+   */
+  public static AuditRecord upstreamEvent(String server, String method, String during, AuditRecord.Effect effect, String reason,
+      JsonNode detail, List<dev.bastion.pipeline.Finding> findings, ArgumentRedactor redactor, Clock clock) {
+    Instant now = clock.instant();
+    JsonNode args = detail == null ? JsonNodeFactory.instance.nullNode() : detail;
+    String id = "upstream-" + server + "-" + now.toEpochMilli() + "-" + UPSTREAM_EVENTS.incrementAndGet();
+    return new AuditRecord(0, now, id, "", null, null, "upstream", null, method, server, during == null ? "" : during,
+        CanonicalJson.sha256Hex(args), redactor.redact(args), effect, List.of(), reason, null, null, null, List.of(), null,
+        AuditRecord.FORMAT, findings, null, null);
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong UPSTREAM_EVENTS = new java.util.concurrent.atomic.AtomicLong();
 
   static JsonNode arguments(ObjectNode params) {
     if (params == null) {

@@ -1,5 +1,6 @@
 package dev.bastion.audit;
 
+import dev.bastion.pipeline.Finding;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,10 @@ import tools.jackson.databind.node.ArrayNode;
  * transaction has been fsynced to the write-ahead log. Tables {@code records}, {@code checkpoints}
  * and {@code meta} (schema version, probe row).
  *
+ * <p>Schema 2 added the columns {@code format} and {@code findings} (record format 2); opening an
+ * older database for writing adds them (existing rows get format 1 and no findings, which is what
+ * they were hashed as), and a read-only opening of an older database reads them as such.
+ *
  * <p>One connection writes (used only by the log's writer thread), another reads; WAL lets readers
  * (the CLI, a second process) run while the gateway writes. Before each write the store checks that
  * the file at its path is still the file it opened: SQLite would otherwise keep writing into a
@@ -35,9 +40,11 @@ import tools.jackson.databind.node.ArrayNode;
 public final class SqliteAuditStore implements AuditStore {
   private static final String COLUMNS = "seq, time_us, exchange_id, agent, user_id, session_id, era, protocol_version, "
       + "method, server, target, args_digest, args, effect, rule_ids, reason, latency_ms, upstream_outcome, "
-      + "result_digest, labels, trace_id, prev_hash, hash";
+      + "result_digest, labels, trace_id, prev_hash, hash, format, findings";
+  /** What a reader selects from a database written before schema 2 (no format or findings columns). */
+  private static final String COLUMNS_SCHEMA_1 = COLUMNS.replace(", format, findings", ", 1, '[]'");
   private static final String INSERT = "INSERT INTO records (" + COLUMNS + ") VALUES "
-      + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   private final Path file;
   private final boolean readOnly;
@@ -47,6 +54,7 @@ public final class SqliteAuditStore implements AuditStore {
   private Connection writer;
   private Connection reader;
   private Object fileKey;
+  private String readColumns = COLUMNS; // guarded by readLock
   private volatile boolean closed;
 
   private SqliteAuditStore(Path file, boolean readOnly, int busyTimeoutMs) {
@@ -126,12 +134,17 @@ public final class SqliteAuditStore implements AuditStore {
             + "protocol_version TEXT, method TEXT NOT NULL, server TEXT NOT NULL, target TEXT NOT NULL, "
             + "args_digest TEXT NOT NULL, args TEXT NOT NULL, effect TEXT NOT NULL, rule_ids TEXT NOT NULL, reason TEXT, "
             + "latency_ms INTEGER, upstream_outcome TEXT, result_digest TEXT, labels TEXT NOT NULL, trace_id TEXT, "
-            + "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)");
+            + "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, format INTEGER NOT NULL DEFAULT 1, "
+            + "findings TEXT NOT NULL DEFAULT '[]')");
+        if (!hasFindingsColumn(writer)) {
+          st.execute("ALTER TABLE records ADD COLUMN format INTEGER NOT NULL DEFAULT 1");
+          st.execute("ALTER TABLE records ADD COLUMN findings TEXT NOT NULL DEFAULT '[]'");
+        }
         st.execute("CREATE INDEX IF NOT EXISTS records_time ON records (time_us)");
         st.execute("CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, head_hash TEXT NOT NULL, "
             + "time_us INTEGER NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)");
         st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-        st.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')");
+        st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '2')");
       }
       writer.setAutoCommit(false);
       fileKey = currentFileKey();
@@ -176,8 +189,20 @@ public final class SqliteAuditStore implements AuditStore {
     }
     if (reader == null || reader.isClosed()) {
       reader = connect();
+      readColumns = hasFindingsColumn(reader) ? COLUMNS : COLUMNS_SCHEMA_1;
     }
     return reader;
+  }
+
+  private static boolean hasFindingsColumn(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(records)")) {
+      while (rs.next()) {
+        if ("findings".equals(rs.getString("name"))) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   // --- writes ---
@@ -265,7 +290,7 @@ public final class SqliteAuditStore implements AuditStore {
   public List<AuditRecord> read(long fromSeq, int limit) {
     synchronized (readLock) {
       try (PreparedStatement ps = reader().prepareStatement(
-          "SELECT " + COLUMNS + " FROM records WHERE seq >= ? ORDER BY seq LIMIT ?")) {
+          "SELECT " + readColumns + " FROM records WHERE seq >= ? ORDER BY seq LIMIT ?")) {
         ps.setLong(1, fromSeq);
         ps.setInt(2, limit);
         return readAll(ps);
@@ -278,7 +303,7 @@ public final class SqliteAuditStore implements AuditStore {
 
   @Override
   public List<AuditRecord> query(AuditQuery q) {
-    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM records WHERE seq > ?");
+    StringBuilder sql = new StringBuilder(" FROM records WHERE seq > ?");
     List<Object> params = new ArrayList<>();
     params.add(q.afterSeq());
     if (q.agent() != null) {
@@ -293,6 +318,12 @@ public final class SqliteAuditStore implements AuditStore {
       sql.append(" AND effect = ?");
       params.add(q.effect().wireName());
     }
+    if (q.finding() != null) {
+      sql.append(" AND EXISTS (SELECT 1 FROM json_each(records.findings) f WHERE json_extract(f.value, '$.detector') = ?"
+          + " OR json_extract(f.value, '$.category') = ?)");
+      params.add(q.finding());
+      params.add(q.finding());
+    }
     if (q.since() != null) {
       sql.append(" AND time_us >= ?");
       params.add(micros(q.since()));
@@ -304,7 +335,16 @@ public final class SqliteAuditStore implements AuditStore {
     sql.append(" ORDER BY seq LIMIT ?");
     params.add(q.limit());
     synchronized (readLock) {
-      try (PreparedStatement ps = reader().prepareStatement(sql.toString())) {
+      try {
+        reader();
+      } catch (SQLException e) {
+        resetReader();
+        throw failure("query records", e);
+      }
+      if (q.finding() != null && !COLUMNS.equals(readColumns)) {
+        return List.of(); // a schema-1 database holds no findings
+      }
+      try (PreparedStatement ps = reader().prepareStatement("SELECT " + readColumns + sql)) {
         for (int i = 0; i < params.size(); i++) {
           ps.setObject(i + 1, params.get(i));
         }
@@ -385,6 +425,8 @@ public final class SqliteAuditStore implements AuditStore {
     ps.setString(21, r.traceId());
     ps.setString(22, r.prevHash());
     ps.setString(23, r.hash());
+    ps.setInt(24, r.format());
+    ps.setString(25, CanonicalJson.write(AuditRecord.findingsJson(r.findings())));
   }
 
   private static List<AuditRecord> readAll(PreparedStatement ps) throws SQLException {
@@ -406,7 +448,7 @@ public final class SqliteAuditStore implements AuditStore {
           rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
           rs.getString(12), rs.getString(13), AuditRecord.Effect.parse(rs.getString(14)), list(rs.getString(15)),
           rs.getString(16), latencyMs, rs.getString(18), rs.getString(19), list(rs.getString(20)), rs.getString(21),
-          rs.getString(22), rs.getString(23));
+          rs.getInt(24), findings(rs.getString(25)), rs.getString(22), rs.getString(23));
     } catch (RuntimeException e) {
       throw AuditStoreException.malformed(seq, e.getMessage(), e);
     }
@@ -442,6 +484,26 @@ public final class SqliteAuditStore implements AuditStore {
       return out;
     } catch (JacksonException e) {
       throw new IllegalArgumentException("list column is not JSON", e);
+    }
+  }
+
+  private static List<Finding> findings(String json) {
+    if (json == null) {
+      throw new IllegalArgumentException("findings column is null");
+    }
+    try {
+      JsonNode n = CanonicalJson.MAPPER.readTree(json);
+      if (!n.isArray()) {
+        throw new IllegalArgumentException("findings column is not a JSON array");
+      }
+      List<Finding> out = new ArrayList<>();
+      for (JsonNode f : n.values()) {
+        out.add(new Finding(f.path("category").asString(), f.path("detector").asString(), f.path("direction").asString(),
+            f.path("action").asString(), f.path("location").asString()));
+      }
+      return out;
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException("findings column is not JSON", e);
     }
   }
 

@@ -63,6 +63,8 @@ public final class Gateway implements AutoCloseable {
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
   private final Set<String> staleServers = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Live> live = new AtomicReference<>();
+  /** The newest configuration's firewall for server-initiated messages (set before its upstreams start). */
+  private volatile dev.bastion.upstream.ServerMessages serverMessages;
   private final McpEndpoint endpoint;
   private final ChangeFeed changes = new ChangeFeed();
   private final ScheduledExecutorService housekeeping;
@@ -182,13 +184,15 @@ public final class Gateway implements AutoCloseable {
     Live previous = live.get();
     // Everything that can fail on a bad configuration is built before anything running is touched.
     Resources resources = Resources.build(config, sessions, flowSessions, previous == null ? null : previous.resources());
+    serverMessages = resources.serverMessages();
     // Tool-definition integrity: the catalog withholds tools whose definitions are not trusted.
     Integrity integrity = new Integrity(config);
     List<String> order = List.copyOf(config.upstreams().keySet());
     Catalog catalog = previous == null ? new Catalog(order, integrity) : previous.catalog().withServers(order, integrity);
 
     // Upstreams: keep unchanged ones, stop removed or changed ones, start new ones (in parallel).
-    UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification);
+    UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification,
+        new CurrentServerMessages());
     List<String> toStart = new ArrayList<>();
     for (String name : List.copyOf(upstreams.keySet())) {
       if (!config.upstreams().containsKey(name) || !config.upstreams().get(name).equals(upstreamConfigs.get(name))) {
@@ -308,6 +312,24 @@ public final class Gateway implements AutoCloseable {
    * refresh runs per server at a time; a notification that arrives during it triggers one more, so
    * a change is never lost to a refresh that had already read the old lists.
    */
+  /** Server-initiated messages go to the current configuration's firewall (upstreams outlive reloads). */
+  private final class CurrentServerMessages implements dev.bastion.upstream.ServerMessages {
+    private dev.bastion.upstream.ServerMessages current() {
+      dev.bastion.upstream.ServerMessages s = serverMessages;
+      return s == null ? dev.bastion.upstream.ServerMessages.REFUSE : s;
+    }
+
+    @Override
+    public dev.bastion.jsonrpc.JsonRpcMessage.Response onRequest(String server, dev.bastion.jsonrpc.JsonRpcMessage.Request request, String during) {
+      return current().onRequest(server, request, during);
+    }
+
+    @Override
+    public void onDropped(String server, String kind, String what) {
+      current().onDropped(server, kind, what);
+    }
+  }
+
   private void onUpstreamNotification(String server, String method, ObjectNode params) {
     if (!method.endsWith("/list_changed")) {
       return;

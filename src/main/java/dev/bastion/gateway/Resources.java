@@ -43,6 +43,7 @@ final class Resources implements AutoCloseable {
   private final FlowStage flow;
   private final RequestInspectionStage inspectRequest;
   private final ResponseInspectionStage inspectResponse;
+  private final dev.bastion.inspect.ServerMessageFirewall serverMessages;
 
   private Resources(
       BastionConfig config,
@@ -61,7 +62,19 @@ final class Resources implements AutoCloseable {
     this.audit = audit;
     this.inspectRequest = inspectRequest;
     this.inspectResponse = inspectResponse;
-    this.record = new AuditStage(audit, new FirewallRedactor(inspectRequest.inspector()));
+    FirewallRedactor redactor = new FirewallRedactor(inspectRequest.inspector());
+    this.record = new AuditStage(audit, redactor);
+    // messages upstreams send on their own (sampling, elicitation, dropped responses): inspected and audited
+    this.serverMessages = new dev.bastion.inspect.ServerMessageFirewall(config.firewall(), event -> audit.append(
+        dev.bastion.audit.AuditRecords.upstreamEvent(event.server(), event.method(), event.during(),
+            event.allowed() ? dev.bastion.audit.AuditRecord.Effect.ALLOW : dev.bastion.audit.AuditRecord.Effect.DENY,
+            event.reason() == null ? null : event.reason().wireName(), event.detail(), event.findings(), redactor,
+            java.time.Clock.systemUTC())));
+  }
+
+  /** The firewall for what upstreams send on their own initiative. */
+  dev.bastion.inspect.ServerMessageFirewall serverMessages() {
+    return serverMessages;
   }
 
   static Resources build(BastionConfig config, SessionRegistry sessions, FlowSessions flowSessions, Resources previous) {

@@ -17,7 +17,9 @@ import java.util.List;
  * exchange log; when there are any, the policy is consulted once more with {@code
  * response.findings} set, so a rule can refuse a result (e.g. secrets from an untrusted server).
  * A block (by action or by policy) replaces the result with {@code response_blocked}; redact
- * forwards the rewritten result.
+ * forwards the rewritten result. A 2026-07-28 {@code input_required} result first has its embedded
+ * requests checked like server requests ({@link ServerRequestInspector}): an elicitation that asks
+ * for a password, key, token or card number blocks the result.
  *
  * <p>Stream-duration limits are the upstream's call timeout ({@code limits.call_timeout}), which
  * cancels the upstream call; the response byte limit ({@code limits.max_response_bytes}) is enforced
@@ -35,11 +37,13 @@ public final class ResponseInspectionStage implements Stage {
 
   private final FirewallConfig config;
   private final Inspector inspector;
+  private final ServerRequestInspector serverRequests;
   private final ResponsePolicy policy;
 
   public ResponseInspectionStage(FirewallConfig config, ResponsePolicy policy) {
     this.config = config;
     this.inspector = new Inspector(config);
+    this.serverRequests = new ServerRequestInspector(inspector, config.enabled());
     this.policy = policy;
   }
 
@@ -56,6 +60,15 @@ public final class ResponseInspectionStage implements Stage {
     }
     if (!(outcome instanceof Outcome.Success success) || success.result() == null) {
       return outcome;
+    }
+    // 2026-07-28 input_required: the embedded elicitation/sampling requests get the server-request checks
+    ServerRequestInspector.Verdict asked = serverRequests.inspectResult(success.result(), "/result");
+    if (!asked.findings().isEmpty()) {
+      exchange.log().findings(asked.findings());
+      if (asked.blocked()) {
+        return new Outcome.Failure(Fault.of(ReasonCode.RESPONSE_BLOCKED,
+            "the tool asked for input the firewall does not allow: " + asked.describe()));
+      }
     }
     Inspector.Inspection inspection = inspector.inspect(success.result(), Direction.RESPONSE, "/result");
     if (inspection.findings().isEmpty()) {

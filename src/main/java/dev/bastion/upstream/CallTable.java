@@ -30,9 +30,14 @@ final class CallTable {
 
   /** @param ids the upstream's id counter (shared across reconnects so ids never repeat) */
   CallTable(String server, AtomicLong ids) {
+    this(server, ids, ServerMessages.REFUSE);
+  }
+
+  /** @param sink where dropped messages are reported */
+  CallTable(String server, AtomicLong ids, ServerMessages sink) {
     this.server = server;
     this.ids = ids;
-    this.drops = new DropLog(server);
+    this.drops = new DropLog(server, sink);
   }
 
   /** Where dropped input of this connection is logged (rate-limited). */
@@ -92,7 +97,7 @@ final class CallTable {
   void complete(JsonRpcMessage.Response response) {
     PendingCall call = find(response.id());
     if (call == null) {
-      drops.dropped(() -> "upstream " + server + " sent a response for id " + Protocol.printable(String.valueOf(response.id()), 64)
+      drops.dropped("unknown_id", () -> "upstream " + server + " sent a response for id " + Protocol.printable(String.valueOf(response.id()), 64)
           + " that matches no call in flight (unknown, duplicate or late); dropped");
       return;
     }

@@ -97,6 +97,7 @@ public final class HttpUpstream implements Upstream {
   private final JsonRpcCodec codec;
   private final int maxResponseBytes;
   private final Listener listener;
+  private final ServerMessages serverMessages;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Http1Client client;
   private final AtomicLong ids = new AtomicLong();
@@ -137,7 +138,8 @@ public final class HttpUpstream implements Upstream {
     this.codec = context.responseCodec();
     this.maxResponseBytes = context.maxResponseBytes();
     this.listener = context.listener();
-    this.calls = new CallTable(name, ids);
+    this.serverMessages = context.serverMessages();
+    this.calls = new CallTable(name, ids, context.serverMessages());
     Duration connect = timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10);
     this.client =
         Http1Client.builder()
@@ -659,7 +661,7 @@ public final class HttpUpstream implements Upstream {
       if (call != null && (!fromStream || e.id() == null || Objects.equals(calls.find(e.id()), call))) {
         call.fail(bad);
       } else if (!calls.failById(e.id(), bad)) {
-        LOG.log(Level.WARNING, "upstream " + name + " sent an invalid message on its event stream (" + e.getMessage() + "); dropped");
+        calls.drops().dropped("invalid", () -> "upstream " + name + " sent an invalid message on its event stream (" + e.getMessage() + "); dropped");
       }
       return;
     }
@@ -670,7 +672,7 @@ public final class HttpUpstream implements Upstream {
         } else if (!fromStream) {
           call.fail(calls.protocolError(call, "the body answered id " + Protocol.printable(String.valueOf(r.id()), 40) + ", not this request"));
         } else {
-          LOG.log(Level.WARNING, "upstream " + name + " sent a response for id " + Protocol.printable(String.valueOf(r.id()), 40)
+          calls.drops().dropped("unknown_id", () -> "upstream " + name + " sent a response for id " + Protocol.printable(String.valueOf(r.id()), 40)
               + " on the stream of another request; dropped");
         }
       }
@@ -682,9 +684,9 @@ public final class HttpUpstream implements Upstream {
         }
       }
       case JsonRpcMessage.Request r -> {
-        JsonRpcMessage.Response answer = Protocol.answerServerRequest(r);
+        String during = call == null ? null : call.method();
         try {
-          executor.execute(() -> postMessage(answer, "a response to " + r.method()));
+          executor.execute(() -> postMessage(answer(r, during), "a response to " + r.method()));
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // shutting down
         }
@@ -845,6 +847,16 @@ public final class HttpUpstream implements Upstream {
   /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
   private static Throwable cause(Exception e) {
     return e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+  }
+
+  /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
+  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request, String during) {
+    try {
+      return serverMessages.onRequest(name, request, during);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
+      return ServerMessages.defaultAnswer(request);
+    }
   }
 
   private void notifyListener(String method, ObjectNode params) {

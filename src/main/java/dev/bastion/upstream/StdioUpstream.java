@@ -60,6 +60,7 @@ public final class StdioUpstream implements Upstream {
   private final JsonRpcCodec codec;
   private final int maxLine;
   private final Listener listener;
+  private final ServerMessages serverMessages;
   private final AtomicLong ids = new AtomicLong();
   private final ReentrantLock lifecycle = new ReentrantLock();
 
@@ -82,6 +83,7 @@ public final class StdioUpstream implements Upstream {
     this.codec = context.responseCodec();
     this.maxLine = context.maxResponseBytes();
     this.listener = context.listener();
+    this.serverMessages = context.serverMessages();
   }
 
   @Override
@@ -340,6 +342,16 @@ public final class StdioUpstream implements Upstream {
     return Math.max(1, (long) (capped * jitter));
   }
 
+  /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
+  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request) {
+    try {
+      return serverMessages.onRequest(name, request, null);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
+      return ServerMessages.defaultAnswer(request);
+    }
+  }
+
   private void notifyListener(String method, ObjectNode params) {
     try {
       listener.onNotification(name, method, params);
@@ -361,7 +373,7 @@ public final class StdioUpstream implements Upstream {
     Connection(Process process) {
       this.process = process;
       this.stdin = process.getOutputStream();
-      this.calls = new CallTable(name, ids);
+      this.calls = new CallTable(name, ids, serverMessages);
     }
 
     long uptimeNanos() {
@@ -451,7 +463,7 @@ public final class StdioUpstream implements Upstream {
               ReasonCode.UPSTREAM_RESPONSE_TOO_LARGE,
               "upstream " + name + " sent a message of " + o.length() + " bytes; the limit is " + maxLine);
       if (!calls.failById(id, tooLarge)) {
-        calls.drops().dropped(() -> "upstream " + name + " sent a line of " + o.length() + " bytes (limit " + maxLine + ") for no call in flight; dropped");
+        calls.drops().dropped("oversize", () -> "upstream " + name + " sent a line of " + o.length() + " bytes (limit " + maxLine + ") for no call in flight; dropped");
       }
     }
 
@@ -463,7 +475,7 @@ public final class StdioUpstream implements Upstream {
         UpstreamException bad =
             new UpstreamException(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream " + name + " sent an invalid message: " + e.getMessage());
         if (!calls.failById(e.id(), bad)) {
-          calls.drops().dropped(() -> "upstream " + name + " sent an invalid message (" + e.getMessage() + "): "
+          calls.drops().dropped("invalid", () -> "upstream " + name + " sent an invalid message (" + e.getMessage() + "): "
               + Protocol.printable(new String(bytes, 0, Math.min(bytes.length, 400), StandardCharsets.UTF_8), 200) + "; dropped");
         }
         return;
@@ -478,10 +490,9 @@ public final class StdioUpstream implements Upstream {
           }
         }
         case JsonRpcMessage.Request r -> {
-          JsonRpcMessage.Response answer = Protocol.answerServerRequest(r);
           Thread.ofVirtual().start(() -> {
             try {
-              send(answer);
+              send(answer(r));
             } catch (UpstreamException e) {
               LOG.log(Level.DEBUG, () -> "could not answer " + r.method() + " from upstream " + name + ": " + e.getMessage());
             }

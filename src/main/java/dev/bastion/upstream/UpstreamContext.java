@@ -8,12 +8,19 @@ import java.util.Objects;
 /**
  * What every upstream connection shares with the gateway: the codec (its nesting, string and number
  * limits apply to upstream messages; its body limit is raised to {@code maxResponseBytes}), the
- * default per-call timeout, the response size cap and the listener for server-initiated
- * notifications.
+ * default per-call timeout, the response size cap, the listener for server-initiated
+ * notifications and the handler of server-initiated requests and dropped messages.
  */
-public record UpstreamContext(JsonRpcCodec codec, Duration defaultTimeout, int maxResponseBytes, Upstream.Listener listener) {
+public record UpstreamContext(
+    JsonRpcCodec codec, Duration defaultTimeout, int maxResponseBytes, Upstream.Listener listener, ServerMessages serverMessages) {
+
+  /** Without inspection of server-initiated messages ({@link ServerMessages#REFUSE}). */
+  public UpstreamContext(JsonRpcCodec codec, Duration defaultTimeout, int maxResponseBytes, Upstream.Listener listener) {
+    this(codec, defaultTimeout, maxResponseBytes, listener, ServerMessages.REFUSE);
+  }
 
   public UpstreamContext {
+    Objects.requireNonNull(serverMessages, "serverMessages");
     Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(defaultTimeout, "defaultTimeout");
     Objects.requireNonNull(listener, "listener");

@@ -1,0 +1,117 @@
+package dev.bastion.inspect;
+
+import dev.bastion.config.FirewallConfig;
+import dev.bastion.jsonrpc.JsonRpcCodec;
+import dev.bastion.jsonrpc.JsonRpcCodes;
+import dev.bastion.jsonrpc.JsonRpcMessage;
+import dev.bastion.pipeline.Finding;
+import dev.bastion.pipeline.ReasonCode;
+import dev.bastion.upstream.ServerMessages;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The firewall for messages upstreams send on their own initiative ({@link ServerMessages}): every
+ * server request is inspected ({@link ServerRequestInspector}, direction {@code server_request})
+ * and recorded; drops (responses with unknown or duplicate ids, invalid messages) are recorded.
+ *
+ * <p>Answers: a request whose inspection blocks is refused with {@code -32003} and reason {@code
+ * request_blocked}; otherwise the gateway's default answer ({@code ping} and {@code roots/list}
+ * answered, sampling and elicitation refused with {@code -32601}, because the gateway declares none
+ * of these capabilities to upstreams and relays none to agents).
+ *
+ * <p>Recording is bounded: every server request except {@code ping} is recorded; of the drops of one
+ * upstream the first {@value #DROPS_VERBATIM} are recorded one by one, then one record per {@value
+ * #DROPS_EVERY} drops carrying the running count, so a flooding upstream cannot flood the audit log.
+ */
+public final class ServerMessageFirewall implements ServerMessages {
+  static final int DROPS_VERBATIM = 100;
+  static final int DROPS_EVERY = 1000;
+  private static final System.Logger LOG = System.getLogger(ServerMessageFirewall.class.getName());
+
+  /**
+   * One recorded event.
+   *
+   * @param server the upstream
+   * @param method the request's method, or {@code bastion/dropped} for a drop
+   * @param during the method of the gateway call the request arrived with, or null
+   * @param allowed true when the request was answered (ping, roots/list)
+   * @param reason reason code when refused, else null
+   * @param detail what to keep of the message: the request's params or the drop's description
+   *     (the recorder redacts it before it is stored)
+   * @param findings the inspection's findings
+   */
+  public record Event(String server, String method, String during, boolean allowed, ReasonCode reason, JsonNode detail, List<Finding> findings) {}
+
+  /** Where events go (the audit log). */
+  @FunctionalInterface
+  public interface Recorder {
+    void record(Event event);
+  }
+
+  private final ServerRequestInspector inspector;
+  private final Recorder recorder;
+  private final Map<String, AtomicLong> drops = new ConcurrentHashMap<>();
+
+  public ServerMessageFirewall(FirewallConfig config, Recorder recorder) {
+    this(new ServerRequestInspector(config), recorder);
+  }
+
+  ServerMessageFirewall(ServerRequestInspector inspector, Recorder recorder) {
+    this.inspector = inspector;
+    this.recorder = recorder;
+  }
+
+  @Override
+  public JsonRpcMessage.Response onRequest(String server, JsonRpcMessage.Request request, String during) {
+    ServerRequestInspector.Verdict verdict = inspector.inspect(request.method(), request.params(), "/params");
+    JsonRpcMessage.Response answer;
+    ReasonCode reason;
+    if (verdict.blocked()) {
+      ObjectNode data = JsonRpcCodec.nodes().objectNode();
+      data.put("reason", ReasonCode.REQUEST_BLOCKED.wireName());
+      answer = JsonRpcCodec.error(request.id(), JsonRpcCodes.GATEWAY_DENIED,
+          "\"" + request.method() + "\" was blocked by the gateway's firewall: " + verdict.describe(), data);
+      reason = ReasonCode.REQUEST_BLOCKED;
+      LOG.log(Level.WARNING, "blocked " + request.method() + " from upstream " + server + ": " + verdict.describe());
+    } else {
+      answer = ServerMessages.defaultAnswer(request);
+      reason = answer.error() == null ? null : ReasonCode.METHOD_NOT_FOUND;
+    }
+    if (!"ping".equals(request.method())) {
+      record(new Event(server, request.method(), during, answer.error() == null, reason, request.params(), verdict.findings()));
+    }
+    return answer;
+  }
+
+  @Override
+  public void onDropped(String server, String kind, String what) {
+    long n = drops.computeIfAbsent(server, s -> new AtomicLong()).incrementAndGet();
+    if (n > DROPS_VERBATIM && n % DROPS_EVERY != 0) {
+      return;
+    }
+    ObjectNode detail = JsonRpcCodec.nodes().objectNode();
+    detail.put("kind", kind);
+    detail.put("what", what);
+    detail.put("droppedSoFar", n);
+    record(new Event(server, "bastion/dropped", null, false, ReasonCode.UPSTREAM_PROTOCOL_ERROR, detail, List.of()));
+  }
+
+  /** Inspects the embedded requests of an {@code input_required} result (see {@link ServerRequestInspector#inspectResult}). */
+  public ServerRequestInspector inspector() {
+    return inspector;
+  }
+
+  private void record(Event event) {
+    try {
+      recorder.record(event);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not record " + event.method() + " from upstream " + event.server() + ": " + e);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.bastion.inspect;
+
+import dev.bastion.config.FirewallConfig;
+import dev.bastion.pipeline.Finding;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Inspection of what an upstream asks of the agent's side (direction {@code server_request}):
+ * legacy-era server-to-client requests ({@code elicitation/create}, {@code sampling/createMessage},
+ * {@code roots/list}) and the embedded requests of a 2026-07-28 {@code input_required} result.
+ *
+ * <ul>
+ *   <li>{@code elicitation/create}: {@link CredentialRequests} over the message and requested schema
+ *       (always block: the specification forbids asking for sensitive information this way), then
+ *       the content detectors over every string ({@link Inspector}, the {@code response} side of the
+ *       configured actions);
+ *   <li>{@code sampling/createMessage}: the content detectors over the messages, system prompt and
+ *       everything else (prompt injection aimed at the agent's model, secrets, hidden text);
+ *   <li>{@code roots/list}, {@code ping}: nothing to inspect.
+ * </ul>
+ *
+ * A server request cannot be partly forwarded, so a finding whose configured action is block or
+ * redact blocks the whole request (its finding says {@code block}); record only records.
+ * Immutable and thread-safe.
+ */
+public final class ServerRequestInspector {
+  private final Inspector inspector;
+  private final boolean enabled;
+
+  public ServerRequestInspector(FirewallConfig config) {
+    this(new Inspector(config), config.enabled());
+  }
+
+  ServerRequestInspector(Inspector inspector, boolean enabled) {
+    this.inspector = inspector;
+    this.enabled = enabled;
+  }
+
+  /** What inspection concluded about one server request. */
+  public record Verdict(List<Finding> findings, boolean blocked) {
+    public static final Verdict CLEAN = new Verdict(List.of(), false);
+
+    public Verdict {
+      findings = List.copyOf(findings);
+    }
+
+    /** The blocking findings as {@code detector at location}, for messages. */
+    public String describe() {
+      return String.join(", ", findings.stream().filter(f -> f.action().equals("block"))
+          .map(f -> f.detector() + " at " + f.location()).distinct().limit(5).toList());
+    }
+  }
+
+  /**
+   * Inspects a server request.
+   *
+   * @param params its params (may be null)
+   * @param location JSON pointer of {@code params} in the message ({@code /params} for a JSON-RPC
+   *     request, {@code /result/inputRequests/<key>/params} inside an input-required result)
+   */
+  public Verdict inspect(String method, JsonNode params, String location) {
+    if (!enabled || params == null) {
+      return Verdict.CLEAN;
+    }
+    List<Finding> findings = new ArrayList<>();
+    boolean blocked = false;
+    switch (method) {
+      case "elicitation/create" -> {
+        for (CredentialRequests.Match m : CredentialRequests.inElicitation(params, location)) {
+          findings.add(new Finding(CredentialRequests.CATEGORY, m.detector(), Direction.SERVER_REQUEST.id(), "block", m.location()));
+          blocked = true;
+        }
+        blocked |= content(params, location, findings);
+      }
+      case "sampling/createMessage" -> blocked |= content(params, location, findings);
+      default -> {}
+    }
+    return findings.isEmpty() ? Verdict.CLEAN : new Verdict(findings, blocked);
+  }
+
+  /**
+   * Inspects the embedded requests of a 2026-07-28 result with {@code resultType: input_required}
+   * ({@code inputRequests}: key → {@code {method, params}}); a clean verdict for any other result.
+   */
+  public Verdict inspectResult(JsonNode result, String location) {
+    if (!enabled || result == null || !"input_required".equals(result.path("resultType").asString(""))) {
+      return Verdict.CLEAN;
+    }
+    JsonNode requests = result.get("inputRequests");
+    if (requests == null || !requests.isObject()) {
+      return Verdict.CLEAN;
+    }
+    List<Finding> findings = new ArrayList<>();
+    boolean blocked = false;
+    for (Map.Entry<String, JsonNode> e : requests.properties()) {
+      JsonNode request = e.getValue();
+      String at = location + "/inputRequests/" + e.getKey().replace("~", "~0").replace("/", "~1") + "/params";
+      Verdict v = inspect(request.path("method").asString(""), request.get("params"), at);
+      findings.addAll(v.findings());
+      blocked |= v.blocked();
+    }
+    return findings.isEmpty() ? Verdict.CLEAN : new Verdict(findings, blocked);
+  }
+
+  /** The content detectors; true if a finding blocks. Findings are added with block or record. */
+  private boolean content(JsonNode params, String location, List<Finding> findings) {
+    Inspector.Inspection inspection = inspector.inspect(params, Direction.SERVER_REQUEST, location);
+    boolean blocked = false;
+    for (Finding f : inspection.findings()) {
+      boolean blocks = !f.action().equals("record");
+      blocked |= blocks;
+      findings.add(blocks && !f.action().equals("block")
+          ? new Finding(f.category(), f.detector(), f.direction(), "block", f.location())
+          : f);
+    }
+    return blocked;
+  }
+}
