@@ -11,22 +11,43 @@ package dev.bastion.inspect;
 final class Prefilter {
   private Prefilter() {}
 
-  private static final long EQ_COLON_PCT = 1L << '=' | 1L << ':' | 1L << '%';
+  private static final long EQ_COLON = 1L << '=' | 1L << ':';
+  private static final long PCT = 1L << '%';
   private static final long AT_HI = 1L << ('@' - 64);
   private static final long AMP = 1L << '&';
   private static final long SEMI = 1L << ';';
 
   /**
-   * Whether a token run (its ASCII characters as bit sets, {@code lo} for 0..63 and {@code hi} for
-   * 64..127, and its longest
-   * base64-alphabet run) can feed the key/value secrets, the e-mail shape or the decoders. The key
-   * word before the run ({@code token = …}) is checked separately.
+   * Whether a token run that the credential rules skip (its ASCII characters as bit sets,
+   * {@code lo} for 0..63 and {@code hi} for 64..127, and its longest base64-alphabet run) can feed
+   * the password check, the e-mail shape or the decoders. The key word before the run
+   * ({@code token = …}) is checked separately.
    */
   static boolean mayNeedToken(long lo, long hi, int longestBase64Run, int depth) {
-    if ((lo & EQ_COLON_PCT) != 0 || (hi & AT_HI) != 0) {
-      return true; // a key in the run, an e-mail, or percent escapes
+    if ((lo & PCT) != 0 || (hi & AT_HI) != 0) {
+      return true; // an e-mail, or percent escapes
+    }
+    if ((lo & EQ_COLON) != 0 && mayNamePassword(hi)) {
+      return true; // a password key in the run (password=…): the only key/value check short runs get
     }
     return depth < Scanner.MAX_DEPTH && ((lo & AMP) != 0 && (lo & SEMI) != 0 || longestBase64Run >= 24);
+  }
+
+  private static long letter(char c) {
+    return 1L << (c - 64) | 1L << ((c | 0x20) - 64);
+  }
+
+  private static final long P = letter('P');
+  private static final long S = letter('S');
+  private static final long W = letter('W');
+  private static final long D = letter('D');
+
+  /**
+   * Whether a run with these letters (bit set of characters 64..127) can hold a password key word
+   * ("password", "passwd", "passphrase" need p and s; "…pwd" needs p, w and d), in any case.
+   */
+  private static boolean mayNamePassword(long hi) {
+    return (hi & P) != 0 && ((hi & S) != 0 || (hi & W) != 0 && (hi & D) != 0);
   }
 
   /** The objects of the override pattern ({@code … previous instructions}), one of which it must end with. */
@@ -45,6 +66,18 @@ final class Prefilter {
   /** The decode-and-follow pattern cannot cross {@code .} or a line break: one of its action words must occur before them. */
   static boolean mayDecodeLure(String text, int start, int window) {
     return sentenceHasAny(text, start, window, LURE_ACTIONS);
+  }
+
+  /** The first letters of the words {@link #sentenceHasAny} looks for. */
+  private static final boolean[] FIRST_LETTERS = new boolean[128];
+
+  static {
+    for (String w : OVERRIDE_OBJECTS) {
+      FIRST_LETTERS[w.charAt(0)] = true;
+    }
+    for (String w : LURE_ACTIONS) {
+      FIRST_LETTERS[w.charAt(0)] = true;
+    }
   }
 
   private static boolean sentenceHasAny(String text, int start, int window, String[] words) {
@@ -66,6 +99,9 @@ final class Prefilter {
         continue;
       }
       char first = (char) (text.charAt(p) | 0x20);
+      if (first >= 128 || !FIRST_LETTERS[first]) {
+        continue;
+      }
       for (String w : words) {
         if (w.charAt(0) == first && p + w.length() <= k && text.regionMatches(true, p, w, 0, w.length())) {
           return true;
