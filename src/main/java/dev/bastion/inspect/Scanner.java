@@ -145,8 +145,8 @@ public final class Scanner {
       char c = a[i];
       if (c < 128 && TOKEN[c]) {
         // One pass over the run: which characters it has (a bit per ASCII character, for the
-        // rules' literal hints), and its longest base64-alphabet run (for the decoder).
-        // Also: whether a letter run in it could be a trigger word or a role word before ':'.
+        // rules' literal hints and the prefilters), and whether a letter run in it could be a
+        // trigger word or a role word before ':'.
         int start = i;
         long lo = 0;
         long hi = 0;
@@ -170,11 +170,7 @@ public final class Scanner {
         if (letters >= 0) {
           trigger |= mayTrigger(a, letters, i, ' ');
         }
-        // Its longest base64 run: the whole run if it has no token character outside that alphabet
-        // (only its length from 24 on matters: shorter runs are not decoded)
-        int len = i - start;
-        int longestRun = len < 24 ? 0 : (lo & NOT_BASE64_LO) == 0 && (hi & NOT_BASE64_HI) == 0 ? len : longestBase64Run(a, start, i);
-        int skip = token(text, a, start, i, depth, lo, hi, longestRun, trigger, hits);
+        int skip = token(text, a, start, i, depth, lo, hi, trigger, hits);
         if (skip > i) {
           i = skip;
         }
@@ -191,7 +187,6 @@ public final class Scanner {
     }
   }
 
-  /** Looks at one token run; returns where scanning should resume (at least {@code end}). */
   /** Token characters outside the base64 alphabets, as bit sets (see {@link #TOKEN}, {@link #BASE64}). */
   private static final long NOT_BASE64_LO;
   private static final long NOT_BASE64_HI;
@@ -210,6 +205,18 @@ public final class Scanner {
     }
     NOT_BASE64_LO = lo;
     NOT_BASE64_HI = hi;
+  }
+
+  /**
+   * Whether the token run {@code a[start, end)} (with the characters {@code lo}, {@code hi}) has a
+   * base64-alphabet run of at least 24 characters, the shortest the decoder looks at: the whole run
+   * if it has no token character outside that alphabet.
+   */
+  private static boolean hasLongBase64Run(char[] a, int start, int end, long lo, long hi) {
+    if (end - start < 24) {
+      return false;
+    }
+    return (lo & NOT_BASE64_LO) == 0 && (hi & NOT_BASE64_HI) == 0 || longestBase64Run(a, start, end) >= 24;
   }
 
   private static int longestBase64Run(char[] a, int start, int end) {
@@ -245,8 +252,12 @@ public final class Scanner {
     }
   }
 
-  private int token(String text, char[] a, int start, int end, int depth, long lo, long hi, int longestRun, boolean trigger,
-      List<Hit> hits) {
+  /**
+   * Looks at one token run {@code a[start, end)} with the characters {@code lo}, {@code hi} (see
+   * {@link #scan(String, char[], int, List)}); returns where scanning should resume (at least
+   * {@code end}).
+   */
+  private int token(String text, char[] a, int start, int end, int depth, long lo, long hi, boolean trigger, List<Hit> hits) {
     int len = end - start;
     char first = a[start];
     int resume = end;
@@ -269,7 +280,8 @@ public final class Scanner {
     // paths and URLs) skip the rules unless they could be a connection string.
     boolean digit = (lo & DIGITS) != 0;
     boolean rules = len >= 16 && (digit || (lo & COLON_SLASH) == COLON_SLASH && indexOf(text, "://", start, end - 3) >= 0);
-    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, longestRun, depth) && keySpan(text, a, start) < 0) {
+    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, depth)
+        && !(depth < MAX_DEPTH && hasLongBase64Run(a, start, end, lo, hi)) && keySpan(text, a, start) < 0) {
       return resume; // no key, no '@', nothing decodable: no detector below can fire
     }
     String token = text.substring(start, end);
@@ -303,7 +315,7 @@ public final class Scanner {
       }
     }
     if (depth < MAX_DEPTH && hits.size() == before) {
-      decoded(token, start, depth, hits);
+      decoded(token, a, start, depth, hits);
     }
     return resume;
   }
@@ -654,7 +666,7 @@ public final class Scanner {
     }
     int trigger = trigger(a, start, wl, f);
     if (trigger == OVERRIDE_VERB) {
-      if (!prefilter || Prefilter.mayOverride(text, start, WINDOW)) {
+      if (!prefilter || Prefilter.mayOverride(a, start, WINDOW)) {
         window(text, start, OVERRIDE, "instruction_override", hits);
       }
     } else if (trigger == INSTRUCTION_NOUN) {
@@ -662,7 +674,7 @@ public final class Scanner {
         windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
       }
     } else if (trigger == DECODE_VERB) {
-      if (!prefilter || Prefilter.mayDecodeLure(text, start, WINDOW)) {
+      if (!prefilter || Prefilter.mayDecodeLure(a, start, WINDOW)) {
         window(text, start, DECODE_LURE, "decode_and_follow", hits);
       }
     }
@@ -864,7 +876,7 @@ public final class Scanner {
 
   // --- encoded payloads -------------------------------------------------------------------------
 
-  private void decoded(String token, int start, int depth, List<Hit> hits) {
+  private void decoded(String token, char[] a, int start, int depth, List<Hit> hits) {
     if (token.indexOf('%') >= 0 && percentEscapes(token) >= 2) {
       String d = percentDecode(token);
       if (d != null && !d.equals(token)) {
@@ -879,14 +891,14 @@ public final class Scanner {
         return;
       }
     }
-    // base64 / hex runs inside the token
+    // base64 / hex runs inside the token (read from the text's characters, a[start, start + n))
     int n = token.length();
     int k = 0;
     while (k < n) {
       int runStart = k;
       boolean hexOnly = true;
-      while (k < n && isBase64(token.charAt(k))) {
-        char ch = token.charAt(k);
+      char ch;
+      while (k < n && isBase64(ch = a[start + k])) {
         hexOnly &= ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F';
         k++;
       }
