@@ -53,7 +53,7 @@ public final class Canonicalizer {
 
   public static Canonical canonicalize(String s) {
     if (isPlainAscii(s)) {
-      return new Canonical(s, Set.of(), "");
+      return plain(s);
     }
     EnumSet<Obfuscation> found = EnumSet.noneOf(Obfuscation.class);
     StringBuilder out = new StringBuilder(s.length());
@@ -107,10 +107,40 @@ public final class Canonicalizer {
     return new Canonical(text, found.isEmpty() ? Set.of() : Set.copyOf(found), hidden.toString());
   }
 
-  static boolean isPlainAscii(String s) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      if (!isPlainAscii(s.charAt(i))) {
+  /** The canonical form of text already known to be {@linkplain #isPlainAscii(char[]) plain ASCII}: itself. */
+  static Canonical plain(String s) {
+    return new Canonical(s, Set.of(), "");
+  }
+
+  /** {@link #isPlainAscii(String)} over a copy of the text's characters. */
+  static boolean isPlainAscii(char[] a) {
+    for (char c : a) {
+      if (!isPlainAscii(c)) {
         return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isPlainAscii(String s) {
+    int n = s.length();
+    if (n <= 64) {
+      for (int i = 0; i < n; i++) {
+        if (!isPlainAscii(s.charAt(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    // copied out in chunks: a loop over a char[] has no per-character coder and index checks
+    char[] chunk = new char[Math.min(n, 2048)];
+    for (int from = 0; from < n; from += chunk.length) {
+      int len = Math.min(chunk.length, n - from);
+      s.getChars(from, from + len, chunk, 0);
+      for (int i = 0; i < len; i++) {
+        if (!isPlainAscii(chunk[i])) {
+          return false;
+        }
       }
     }
     return true;

@@ -11,22 +11,43 @@ package dev.bastion.inspect;
 final class Prefilter {
   private Prefilter() {}
 
-  private static final long EQ_COLON_PCT = 1L << '=' | 1L << ':' | 1L << '%';
+  private static final long EQ_COLON = 1L << '=' | 1L << ':';
+  private static final long PCT = 1L << '%';
   private static final long AT_HI = 1L << ('@' - 64);
   private static final long AMP = 1L << '&';
   private static final long SEMI = 1L << ';';
 
   /**
-   * Whether a token run (its ASCII characters as bit sets, {@code lo} for 0..63 and {@code hi} for
-   * 64..127, and its longest
-   * base64-alphabet run) can feed the key/value secrets, the e-mail shape or the decoders. The key
-   * word before the run ({@code token = …}) is checked separately.
+   * Whether a token run that the credential rules skip (its ASCII characters as bit sets,
+   * {@code lo} for 0..63 and {@code hi} for 64..127) can feed the password check, the e-mail shape
+   * or the percent and entity decoders. Base64/hex runs and the key word before the run
+   * ({@code token = …}) are checked separately.
    */
-  static boolean mayNeedToken(long lo, long hi, int longestBase64Run, int depth) {
-    if ((lo & EQ_COLON_PCT) != 0 || (hi & AT_HI) != 0) {
-      return true; // a key in the run, an e-mail, or percent escapes
+  static boolean mayNeedToken(long lo, long hi, int depth) {
+    if ((lo & PCT) != 0 || (hi & AT_HI) != 0) {
+      return true; // an e-mail, or percent escapes
     }
-    return depth < Scanner.MAX_DEPTH && ((lo & AMP) != 0 && (lo & SEMI) != 0 || longestBase64Run >= 24);
+    if ((lo & EQ_COLON) != 0 && mayNamePassword(hi)) {
+      return true; // a password key in the run (password=…): the only key/value check short runs get
+    }
+    return depth < Scanner.MAX_DEPTH && (lo & AMP) != 0 && (lo & SEMI) != 0;
+  }
+
+  private static long letter(char c) {
+    return 1L << (c - 64) | 1L << ((c | 0x20) - 64);
+  }
+
+  private static final long P = letter('P');
+  private static final long S = letter('S');
+  private static final long W = letter('W');
+  private static final long D = letter('D');
+
+  /**
+   * Whether a run with these letters (bit set of characters 64..127) can hold a password key word
+   * ("password", "passwd", "passphrase" need p and s; "…pwd" needs p, w and d), in any case.
+   */
+  private static boolean mayNamePassword(long hi) {
+    return (hi & P) != 0 && ((hi & S) != 0 || (hi & W) != 0 && (hi & D) != 0);
   }
 
   /** The objects of the override pattern ({@code … previous instructions}), one of which it must end with. */
@@ -38,20 +59,32 @@ final class Prefilter {
   };
 
   /** The override pattern cannot cross {@code .} or a line break: one of its object words must occur before them. */
-  static boolean mayOverride(String text, int start, int window) {
+  static boolean mayOverride(char[] text, int start, int window) {
     return sentenceHasAny(text, start, window, OVERRIDE_OBJECTS);
   }
 
   /** The decode-and-follow pattern cannot cross {@code .} or a line break: one of its action words must occur before them. */
-  static boolean mayDecodeLure(String text, int start, int window) {
+  static boolean mayDecodeLure(char[] text, int start, int window) {
     return sentenceHasAny(text, start, window, LURE_ACTIONS);
   }
 
-  private static boolean sentenceHasAny(String text, int start, int window, String[] words) {
-    int end = Math.min(text.length(), start + window);
+  /** The first letters of the words {@link #sentenceHasAny} looks for. */
+  private static final boolean[] FIRST_LETTERS = new boolean[128];
+
+  static {
+    for (String w : OVERRIDE_OBJECTS) {
+      FIRST_LETTERS[w.charAt(0)] = true;
+    }
+    for (String w : LURE_ACTIONS) {
+      FIRST_LETTERS[w.charAt(0)] = true;
+    }
+  }
+
+  private static boolean sentenceHasAny(char[] text, int start, int window, String[] words) {
+    int end = Math.min(text.length, start + window);
     int k = start;
     while (k < end) {
-      char c = text.charAt(k);
+      char c = text[k];
       if (c == '.' || c == '\n') {
         break;
       }
@@ -62,17 +95,32 @@ final class Prefilter {
     }
     // each word follows a \b in the pattern, so only word starts need a look
     for (int p = start; p < k; p++) {
-      if (p > start && isWordChar(text.charAt(p - 1)) || !isWordChar(text.charAt(p))) {
+      if (p > start && isWordChar(text[p - 1]) || !isWordChar(text[p])) {
         continue;
       }
-      char first = (char) (text.charAt(p) | 0x20);
+      char first = (char) (text[p] | 0x20);
+      if (first >= 128 || !FIRST_LETTERS[first]) {
+        continue;
+      }
       for (String w : words) {
-        if (w.charAt(0) == first && p + w.length() <= k && text.regionMatches(true, p, w, 0, w.length())) {
+        if (w.charAt(0) == first && p + w.length() <= k && asciiRegionMatchesIgnoreCase(text, p, w)) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /** {@code String.regionMatches(true, …)} for an ASCII span and a lower-case ASCII word. */
+  private static boolean asciiRegionMatchesIgnoreCase(char[] text, int from, String word) {
+    for (int k = 0; k < word.length(); k++) {
+      char c = text[from + k];
+      char w = word.charAt(k);
+      if (c != w && !((char) ((c | 0x20) - 'a') < 26 && (c | 0x20) == w)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isWordChar(char c) {

@@ -51,6 +51,14 @@ public final class Scanner {
     }
   }
 
+  private static final boolean[] BASE64 = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      BASE64[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+    }
+  }
+
   private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}");
   private static final Pattern OVERRIDE = Pattern.compile(
       "(?i)\\b(?:ignore|disregard|forget|override|bypass|skip)\\b[^.\\n]{0,40}?\\b(?:previous|prior|above|earlier|all|any|your|system|safety|original)\\b"
@@ -96,21 +104,25 @@ public final class Scanner {
   /** Detector hits in {@code text} (already canonical), in order of position. */
   public List<Hit> scan(String text) {
     List<Hit> hits = new ArrayList<>();
-    scan(text, 0, hits);
+    scan(text, text.toCharArray(), 0, hits);
     return hits;
   }
 
   /** Canonicalises, reports obfuscation, scans the canonical text and any hidden (tag-character) text. */
   public Result inspect(String original) {
-    Canonicalizer.Canonical c = Canonicalizer.canonicalize(original);
+    // One copy of the text serves the canonicaliser's plain-ASCII check and, when that holds (the
+    // text is then its own canonical form), the scan.
+    char[] chars = original.toCharArray();
+    boolean plain = Canonicalizer.isPlainAscii(chars);
+    Canonicalizer.Canonical c = plain ? Canonicalizer.plain(original) : Canonicalizer.canonicalize(original);
     List<Hit> hits = new ArrayList<>();
     for (Canonicalizer.Obfuscation o : c.obfuscations()) {
       hits.add(new Hit(Category.OBFUSCATION, o.id(), 0, 0));
     }
-    scan(c.text(), 0, hits);
+    scan(c.text(), plain ? chars : c.text().toCharArray(), 0, hits);
     if (!c.hidden().isEmpty()) {
       List<Hit> inner = new ArrayList<>();
-      scan(c.hidden(), 1, inner);
+      scan(c.hidden(), c.hidden().toCharArray(), 1, inner);
       for (Hit h : inner) {
         hits.add(new Hit(h.category(), h.detector(), 0, 0));
       }
@@ -121,22 +133,44 @@ public final class Scanner {
   /** The canonical form of one string and what the detectors found in it. */
   public record Result(Canonicalizer.Canonical canonical, List<Hit> hits) {}
 
-  private void scan(String text, int depth, List<Hit> hits) {
-    int n = text.length();
+  /**
+   * @param a {@code text}'s characters: the hot loops read the array, since {@link String#charAt}
+   *     checks the coder and the index per character
+   */
+  private void scan(String text, char[] a, int depth, List<Hit> hits) {
+    int n = a.length;
     int i = 0;
     int windowEnd = -1;
     while (i < n && hits.size() < MAX_HITS) {
-      char c = text.charAt(i);
+      char c = a[i];
       if (c < 128 && TOKEN[c]) {
+        // One pass over the run: which characters it has (a bit per ASCII character, for the
+        // rules' literal hints and the prefilters), and whether a letter run in it could be a
+        // trigger word or a role word before ':'.
         int start = i;
-        while (i < n) {
-          char d = text.charAt(i);
-          if (d >= 128 || !TOKEN[d]) {
-            break;
+        long lo = 0;
+        long hi = 0;
+        int letters = -1;
+        boolean trigger = false;
+        do {
+          long bit = 1L << c; // shifts are mod 64: bit (c - 64) for c >= 64
+          long below64 = (c - 64) >> 31; // all ones if c < 64
+          lo |= bit & below64;
+          hi |= bit & ~below64;
+          if ((char) ((c | 0x20) - 'a') < 26) {
+            if (letters < 0) {
+              letters = i;
+            }
+          } else if (letters >= 0) {
+            trigger |= mayTrigger(a, letters, i, c);
+            letters = -1;
           }
           i++;
+        } while (i < n && (c = a[i]) < 128 && TOKEN[c]);
+        if (letters >= 0) {
+          trigger |= mayTrigger(a, letters, i, ' ');
         }
-        int skip = token(text, start, i, depth, hits);
+        int skip = token(text, a, start, i, depth, lo, hi, trigger, hits);
         if (skip > i) {
           i = skip;
         }
@@ -146,52 +180,108 @@ public final class Scanner {
         if (i >= windowEnd) {
           windowEnd = markup(text, i, hits);
         }
-      } else if (c == ']' && i + 1 < n && text.charAt(i + 1) == '(') {
+      } else if (c == ']' && i + 1 < n && a[i + 1] == '(') {
         markdownLink(text, i, hits);
       }
       i++;
     }
   }
 
-  /** Looks at one token run; returns where scanning should resume (at least {@code end}). */
-  private int token(String text, int start, int end, int depth, List<Hit> hits) {
+  /** Token characters outside the base64 alphabets, as bit sets (see {@link #TOKEN}, {@link #BASE64}). */
+  private static final long NOT_BASE64_LO;
+  private static final long NOT_BASE64_HI;
+
+  static {
+    long lo = 0;
+    long hi = 0;
+    for (char c = 0; c < 128; c++) {
+      if (TOKEN[c] && !BASE64[c]) {
+        if (c < 64) {
+          lo |= 1L << c;
+        } else {
+          hi |= 1L << (c - 64);
+        }
+      }
+    }
+    NOT_BASE64_LO = lo;
+    NOT_BASE64_HI = hi;
+  }
+
+  /**
+   * Whether the token run {@code a[start, end)} (with the characters {@code lo}, {@code hi}) has a
+   * base64-alphabet run of at least 24 characters, the shortest the decoder looks at: the whole run
+   * if it has no token character outside that alphabet.
+   */
+  private static boolean hasLongBase64Run(char[] a, int start, int end, long lo, long hi) {
+    if (end - start < 24) {
+      return false;
+    }
+    return (lo & NOT_BASE64_LO) == 0 && (hi & NOT_BASE64_HI) == 0 || longestBase64Run(a, start, end) >= 24;
+  }
+
+  private static int longestBase64Run(char[] a, int start, int end) {
+    int run = 0;
+    int longest = 0;
+    for (int k = start; k < end; k++) {
+      run = BASE64[a[k]] ? run + 1 : 0; // token characters are ASCII
+      longest = Math.max(longest, run);
+    }
+    return longest;
+  }
+
+  /**
+   * A necessary condition for {@link #word} to do anything with the letter run {@code a[start, w)}
+   * followed by {@code next} (inside the token) or the token's end: a role word before ':', or a
+   * trigger word's first letter and length.
+   */
+  private static boolean mayTrigger(char[] a, int start, int w, char next) {
+    int wl = w - start;
+    if (wl < 2 || wl > 12) {
+      return false;
+    }
+    return next == ':' && wl <= 9 || (TRIGGER_LENGTHS[(a[start] | 0x20) - 'a'] & 1 << wl) != 0;
+  }
+
+  /** Per first letter, a bit for each length of a trigger word starting with it (see {@link #trigger}). */
+  private static final int[] TRIGGER_LENGTHS = new int[26];
+
+  static {
+    for (String t : List.of("ignore", "instructions", "instruction", "disregard", "directive", "directives", "decode",
+        "deobfuscate", "forget", "override", "bypass", "base64", "skip", "prompt", "rot13", "unscramble")) {
+      TRIGGER_LENGTHS[t.charAt(0) - 'a'] |= 1 << t.length();
+    }
+  }
+
+  /**
+   * Looks at one token run {@code a[start, end)} with the characters {@code lo}, {@code hi} (see
+   * {@link #scan(String, char[], int, List)}); returns where scanning should resume (at least
+   * {@code end}).
+   */
+  private int token(String text, char[] a, int start, int end, int depth, long lo, long hi, boolean trigger, List<Hit> hits) {
     int len = end - start;
-    char first = text.charAt(start);
+    char first = a[start];
     int resume = end;
     if (first >= '0' && first <= '9' || first == '+') {
-      resume = Math.max(resume, numbers(text, start, hits));
+      resume = Math.max(resume, numbers(text, a, start, hits));
     }
     if (first >= 'A' && first <= 'Z' && len >= 4) {
       resume = Math.max(resume, iban(text, start, hits));
     }
-    words(text, start, end, hits);
+    if (trigger) {
+      words(text, a, start, end, hits);
+    }
     if (len < 8) {
       return resume;
     }
-    if (text.startsWith("-----BEGIN", start)) {
+    if (first == '-' && text.startsWith("-----BEGIN", start)) {
       return Math.max(resume, pem(text, start, hits));
-    }
-    // One pass over the run: which characters it has (a bit per ASCII character, for the rules'
-    // literal hints), and its longest base64-alphabet run (for the decoder).
-    long lo = 0;
-    long hi = 0;
-    int run = 0;
-    int longestRun = 0;
-    for (int k = start; k < end; k++) {
-      char ch = text.charAt(k); // token characters are ASCII
-      if (ch < 64) {
-        lo |= 1L << ch;
-      } else {
-        hi |= 1L << (ch - 64);
-      }
-      run = isBase64(ch) ? run + 1 : 0;
-      longestRun = Math.max(longestRun, run);
     }
     // Every vendor format and every generic secret has a digit; digit-free tokens (long words, most
     // paths and URLs) skip the rules unless they could be a connection string.
     boolean digit = (lo & DIGITS) != 0;
-    boolean rules = len >= 16 && (digit || indexOf(text, "://", start, end - 3) >= 0);
-    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, longestRun, depth) && keyBefore(text, start) == null) {
+    boolean rules = len >= 16 && (digit || (lo & COLON_SLASH) == COLON_SLASH && indexOf(text, "://", start, end - 3) >= 0);
+    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, depth)
+        && !(depth < MAX_DEPTH && hasLongBase64Run(a, start, end, lo, hi)) && keySpan(text, a, start) < 0) {
       return resume; // no key, no '@', nothing decodable: no detector below can fire
     }
     String token = text.substring(start, end);
@@ -208,13 +298,13 @@ public final class Scanner {
         }
       }
       if (hits.size() == before) {
-        genericSecret(text, token, start, hits);
+        genericSecret(text, a, token, start, hits);
       }
       if (hits.size() == before) {
-        shortSecret(text, token, start, hits);
+        shortSecret(text, a, token, start, hits);
       }
     } else {
-      shortSecret(text, token, start, hits);
+      shortSecret(text, a, token, start, hits);
     }
     if (token.indexOf('@') > 0) {
       Matcher m = EMAIL.matcher(token);
@@ -225,12 +315,13 @@ public final class Scanner {
       }
     }
     if (depth < MAX_DEPTH && hits.size() == before) {
-      decoded(token, start, depth, hits);
+      decoded(token, a, start, depth, hits);
     }
     return resume;
   }
 
   private static final long DIGITS = 0x3FFL << '0';
+  private static final long COLON_SLASH = 1L << ':' | 1L << '/';
 
   /** {@code text.indexOf(needle, from)} restricted to matches starting before {@code limit}. */
   static int indexOf(String text, String needle, int from, int limit) {
@@ -262,14 +353,14 @@ public final class Scanner {
   };
 
   /** A long, high-entropy value right after a key word ({@code token=…}, {@code "secret": "…"}, {@code Bearer …}). */
-  private static void genericSecret(String text, String token, int start, List<Hit> hits) {
+  private static void genericSecret(String text, char[] a, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
     int valueLen = token.length() - valueFrom;
     if (valueLen < 16 || token.startsWith("http", valueFrom) || token.indexOf("://") >= 0) {
       return;
     }
-    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, a, start);
     if (key == null || !namesSecret(key)) {
       return;
     }
@@ -279,13 +370,13 @@ public final class Scanner {
   }
 
   /** A short value after a password key word ({@code password=hunter22}). */
-  private static void shortSecret(String text, String token, int start, List<Hit> hits) {
+  private static void shortSecret(String text, char[] a, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
     if (token.length() - valueFrom < 6) {
       return;
     }
-    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, start);
+    String key = valueFrom > 0 ? token.substring(0, valueFrom) : keyBefore(text, a, start);
     if (key == null || key.length() < 3) {
       return; // shorter than "pwd"
     }
@@ -297,12 +388,18 @@ public final class Scanner {
   }
 
   /** The word before a value separated by {@code : = "'} and blanks, or null. */
-  private static String keyBefore(String text, int start) {
+  private static String keyBefore(String text, char[] a, int start) {
+    long span = keySpan(text, a, start);
+    return span < 0 ? null : text.substring((int) (span >>> 32), (int) span);
+  }
+
+  /** {@link #keyBefore} as {@code from << 32 | to}, or -1: no substring for the common "no key" answer. */
+  private static long keySpan(String text, char[] a, int start) {
     int j = start - 1;
     int limit = Math.max(0, start - 8);
     boolean sawSeparator = false;
     while (j >= limit) {
-      char c = text.charAt(j);
+      char c = a[j];
       if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == ':' || c == '=') {
         sawSeparator |= c != ' ' && c != '\t' || j < start - 1;
         j--;
@@ -311,21 +408,26 @@ public final class Scanner {
       break;
     }
     if (j < 0 || j == start - 1) {
-      return null;
+      return -1;
     }
     int wordEnd = j + 1;
+    // without a separator only "bearer" counts, so the walk back can stop after seven characters
+    int reach = sawSeparator ? 40 : 8;
     int k = j;
-    while (k >= 0 && wordEnd - k < 40) {
-      char c = text.charAt(k);
-      if (!(Character.isLetterOrDigit(c) || c == '_' || c == '-')) {
+    while (k >= 0 && wordEnd - k < reach) {
+      if (!isKeyChar(a[k])) {
         break;
       }
       k--;
     }
     if (!sawSeparator && !(wordEnd - (k + 1) == 6 && text.regionMatches(true, k + 1, "bearer", 0, 6))) {
-      return null;
+      return -1;
     }
-    return text.substring(k + 1, wordEnd);
+    return (long) (k + 1) << 32 | wordEnd;
+  }
+
+  private static boolean isKeyChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '-';
   }
 
   private static boolean namesSecret(String key) {
@@ -359,9 +461,9 @@ public final class Scanner {
   // --- PII -------------------------------------------------------------------------------------
 
   /** Cards (Luhn and issuer prefix), phone numbers, US SSNs, starting at a digit or '+'. */
-  private static int numbers(String text, int start, List<Hit> hits) {
+  private static int numbers(String text, char[] a, int start, List<Hit> hits) {
     if (start > 0) {
-      char p = text.charAt(start - 1);
+      char p = a[start - 1];
       if (Character.isLetterOrDigit(p) || p == '_' || p == '.' || p == '/' || p == '-') {
         return start;
       }
@@ -369,25 +471,25 @@ public final class Scanner {
         start--;
       }
     }
-    int n = text.length();
+    int n = a.length;
     int limit = Math.min(n, start + 40);
     int digits = 0;
     int j = start;
     char[] ds = new char[24];
-    boolean plus = text.charAt(start) == '+';
-    if (plus || text.charAt(start) == '(') {
+    boolean plus = a[start] == '+';
+    if (plus || a[start] == '(') {
       j++;
     }
     int lastDigit = -1;
     while (j < limit) {
-      char c = text.charAt(j);
+      char c = a[j];
       if (c >= '0' && c <= '9') {
         if (digits < ds.length) {
           ds[digits] = c;
         }
         digits++;
         lastDigit = j;
-      } else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') || j + 1 < n && !isDigitOrSep(text.charAt(j + 1))) {
+      } else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') || j + 1 < n && !isDigitOrSep(a[j + 1])) {
         break;
       }
       j++;
@@ -396,23 +498,29 @@ public final class Scanner {
       return start;
     }
     int end = lastDigit + 1;
-    if (end < n && (Character.isLetterOrDigit(text.charAt(end)))) {
+    if (end < n && (Character.isLetterOrDigit(a[end]))) {
       return start;
     }
     if (digits >= 13 && digits <= 19 && !plus && luhn(ds, digits) && cardPrefix(ds, digits)) {
       hits.add(new Hit(Category.PII, "card_number", start, end));
       return end;
     }
-    if (digits == 9 && SSN.matcher(text.substring(start, end)).matches() && ssnValid(text.substring(start, end))) {
+    if (digits == 9 && end - start == 11 && SSN.matcher(text.substring(start, end)).matches() && ssnValid(text.substring(start, end))) {
       hits.add(new Hit(Category.PII, "us_ssn", start, end));
       return end;
     }
     // PHONE has exactly ten digits
-    if (plus && digits >= 8 && digits <= 15 || !plus && digits == 10 && PHONE.matcher(text.substring(start, end)).matches()) {
+    if (plus && digits >= 8 && digits <= 15 || !plus && digits == 10 && phoneLength(a[start], end - start)
+        && PHONE.matcher(text.substring(start, end)).matches()) {
       hits.add(new Hit(Category.PII, "phone_number", start, end));
       return end;
     }
     return start;
+  }
+
+  /** {@link #PHONE} matches 12 characters, or 13 or 14 when it starts with '('. */
+  private static boolean phoneLength(char first, int length) {
+    return first == '(' ? length == 13 || length == 14 : length == 12;
   }
 
   private static final Pattern SSN = Pattern.compile("\\d{3}-\\d{2}-\\d{4}");
@@ -518,16 +626,16 @@ public final class Scanner {
 
   // --- prompt injection -------------------------------------------------------------------------
 
-  private void words(String text, int start, int end, List<Hit> hits) {
+  private void words(String text, char[] a, int start, int end, List<Hit> hits) {
     int k = start;
     while (k < end) {
-      char c = text.charAt(k);
+      char c = a[k];
       if (isAsciiLetter(c)) {
         int w = k + 1;
-        while (w < end && isAsciiLetter(text.charAt(w))) { // token runs are ASCII
+        while (w < end && isAsciiLetter(a[w])) { // token runs are ASCII
           w++;
         }
-        word(text, k, w, end, hits);
+        word(text, a, k, w, end, hits);
         k = w;
       } else {
         k++;
@@ -536,19 +644,19 @@ public final class Scanner {
   }
 
   /** Trigger words: an override verb opens a window for the override patterns, a role word at a line start is a fake turn. */
-  private void word(String text, int start, int w, int end, List<Hit> hits) {
+  private void word(String text, char[] a, int start, int w, int end, List<Hit> hits) {
     int wl = w - start;
     if (wl < 2 || wl > 12) {
       return;
     }
-    char f = (char) (text.charAt(start) | 0x20);
+    char f = (char) (a[start] | 0x20);
     switch (f) {
       case 'i', 'd', 'f', 'o', 'b', 's', 'n', 'u', 'r', 'a', 'h', 'm', 'c', 'e', 'p' -> {}
       default -> {
         return;
       }
     }
-    if (w < end && text.charAt(w) == ':' && wl <= 9 && atLineStart(text, start)) {
+    if (w < end && a[w] == ':' && wl <= 9 && atLineStart(a, start)) {
       String role = text.substring(start, w).toLowerCase(Locale.ROOT);
       if (ROLE_WORDS.contains(role)) {
         int lineEnd = indexOf(text, "\n", w, w + 1000);
@@ -556,9 +664,9 @@ public final class Scanner {
         return;
       }
     }
-    int trigger = trigger(text, start, wl, f);
+    int trigger = trigger(a, start, wl, f);
     if (trigger == OVERRIDE_VERB) {
-      if (!prefilter || Prefilter.mayOverride(text, start, WINDOW)) {
+      if (!prefilter || Prefilter.mayOverride(a, start, WINDOW)) {
         window(text, start, OVERRIDE, "instruction_override", hits);
       }
     } else if (trigger == INSTRUCTION_NOUN) {
@@ -566,7 +674,7 @@ public final class Scanner {
         windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
       }
     } else if (trigger == DECODE_VERB) {
-      if (!prefilter || Prefilter.mayDecodeLure(text, start, WINDOW)) {
+      if (!prefilter || Prefilter.mayDecodeLure(a, start, WINDOW)) {
         window(text, start, DECODE_LURE, "decode_and_follow", hits);
       }
     }
@@ -581,20 +689,20 @@ public final class Scanner {
    * lower-case letter {@code f} is: an override verb, an instruction noun, a decode verb, or none (0).
    * ("base64" and "rot13" are listed for completeness; a letter run cannot contain their digits.)
    */
-  private static int trigger(String text, int start, int wl, char f) {
+  private static int trigger(char[] a, int start, int wl, char f) {
     return switch (f) {
-      case 'i' -> is(text, start, wl, "ignore") ? OVERRIDE_VERB
-          : is(text, start, wl, "instructions") || is(text, start, wl, "instruction") ? INSTRUCTION_NOUN : 0;
-      case 'd' -> is(text, start, wl, "disregard") ? OVERRIDE_VERB
-          : is(text, start, wl, "directive") || is(text, start, wl, "directives") ? INSTRUCTION_NOUN
-          : is(text, start, wl, "decode") || is(text, start, wl, "deobfuscate") ? DECODE_VERB : 0;
-      case 'f' -> is(text, start, wl, "forget") ? OVERRIDE_VERB : 0;
-      case 'o' -> is(text, start, wl, "override") ? OVERRIDE_VERB : 0;
-      case 'b' -> is(text, start, wl, "bypass") ? OVERRIDE_VERB : is(text, start, wl, "base64") ? DECODE_VERB : 0;
-      case 's' -> is(text, start, wl, "skip") ? OVERRIDE_VERB : 0;
-      case 'p' -> is(text, start, wl, "prompt") ? INSTRUCTION_NOUN : 0;
-      case 'r' -> is(text, start, wl, "rot13") ? DECODE_VERB : 0;
-      case 'u' -> is(text, start, wl, "unscramble") ? DECODE_VERB : 0;
+      case 'i' -> is(a, start, wl, "ignore") ? OVERRIDE_VERB
+          : is(a, start, wl, "instructions") || is(a, start, wl, "instruction") ? INSTRUCTION_NOUN : 0;
+      case 'd' -> is(a, start, wl, "disregard") ? OVERRIDE_VERB
+          : is(a, start, wl, "directive") || is(a, start, wl, "directives") ? INSTRUCTION_NOUN
+          : is(a, start, wl, "decode") || is(a, start, wl, "deobfuscate") ? DECODE_VERB : 0;
+      case 'f' -> is(a, start, wl, "forget") ? OVERRIDE_VERB : 0;
+      case 'o' -> is(a, start, wl, "override") ? OVERRIDE_VERB : 0;
+      case 'b' -> is(a, start, wl, "bypass") ? OVERRIDE_VERB : is(a, start, wl, "base64") ? DECODE_VERB : 0;
+      case 's' -> is(a, start, wl, "skip") ? OVERRIDE_VERB : 0;
+      case 'p' -> is(a, start, wl, "prompt") ? INSTRUCTION_NOUN : 0;
+      case 'r' -> is(a, start, wl, "rot13") ? DECODE_VERB : 0;
+      case 'u' -> is(a, start, wl, "unscramble") ? DECODE_VERB : 0;
       default -> 0;
     };
   }
@@ -603,14 +711,23 @@ public final class Scanner {
     return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
   }
 
-  private static boolean is(String text, int start, int len, String word) {
-    return len == word.length() && text.regionMatches(true, start, word, 0, len);
+  /** Whether the ASCII letter run {@code a[start, start + len)} is {@code word} (lower case) ignoring case. */
+  private static boolean is(char[] a, int start, int len, String word) {
+    if (len != word.length()) {
+      return false;
+    }
+    for (int k = 0; k < len; k++) {
+      if ((a[start + k] | 0x20) != word.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private static boolean atLineStart(String text, int start) {
+  private static boolean atLineStart(char[] a, int start) {
     int j = start - 1;
     while (j >= 0 && start - j < 12) {
-      char c = text.charAt(j);
+      char c = a[j];
       if (c == '\n') {
         return true;
       }
@@ -759,7 +876,7 @@ public final class Scanner {
 
   // --- encoded payloads -------------------------------------------------------------------------
 
-  private void decoded(String token, int start, int depth, List<Hit> hits) {
+  private void decoded(String token, char[] a, int start, int depth, List<Hit> hits) {
     if (token.indexOf('%') >= 0 && percentEscapes(token) >= 2) {
       String d = percentDecode(token);
       if (d != null && !d.equals(token)) {
@@ -774,14 +891,14 @@ public final class Scanner {
         return;
       }
     }
-    // base64 / hex runs inside the token
+    // base64 / hex runs inside the token (read from the text's characters, a[start, start + n))
     int n = token.length();
     int k = 0;
     while (k < n) {
       int runStart = k;
       boolean hexOnly = true;
-      while (k < n && isBase64(token.charAt(k))) {
-        char ch = token.charAt(k);
+      char ch;
+      while (k < n && isBase64(ch = a[start + k])) {
         hexOnly &= ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F';
         k++;
       }
@@ -800,20 +917,12 @@ public final class Scanner {
   private void inner(String decoded, int spanStart, int spanEnd, int depth, List<Hit> hits) {
     Canonicalizer.Canonical c = Canonicalizer.canonicalize(decoded);
     List<Hit> found = new ArrayList<>();
-    scan(c.text(), depth + 1, found);
+    scan(c.text(), c.text().toCharArray(), depth + 1, found);
     if (!found.isEmpty()) {
       for (Hit h : found) {
         hits.add(new Hit(h.category(), h.detector(), spanStart, spanEnd));
       }
       hits.add(new Hit(Category.OBFUSCATION, "encoded_payload", spanStart, spanEnd));
-    }
-  }
-
-  private static final boolean[] BASE64 = new boolean[128];
-
-  static {
-    for (char c = 0; c < 128; c++) {
-      BASE64[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
     }
   }
 
@@ -888,6 +997,15 @@ public final class Scanner {
     return printableUtf8(out, out.length);
   }
 
+  private static boolean hasReplacementCharacter(byte[] bytes, int len) {
+    for (int i = 0; i + 2 < len; i++) {
+      if (bytes[i] == (byte) 0xEF && bytes[i + 1] == (byte) 0xBF && bytes[i + 2] == (byte) 0xBD) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The bytes as text if they are valid UTF-8 and at least 90% printable, else null. */
   private static String printableUtf8(byte[] bytes, int len) {
     if (len < 6) {
@@ -903,9 +1021,16 @@ public final class Scanner {
     if (plausible * 10 < len * 9) {
       return null; // binary: no need to decode it as text
     }
-    String s;
+    // Decoding with replacement is cheaper than a strict decoder (and a thrown exception for the
+    // malformed input random bytes are): without a U+FFFD in the result the input was well-formed,
+    // so the strict decoder would give the same text. Only a U+FFFD that may stand in the input
+    // itself (its encoding EF BF BD) needs the strict decoder's answer.
+    String s = new String(bytes, 0, len, StandardCharsets.UTF_8);
+    if (s.indexOf('\uFFFD') >= 0 && !hasReplacementCharacter(bytes, len)) {
+      return null;
+    }
     try {
-      s = StandardCharsets.UTF_8.newDecoder()
+      s = s.indexOf('\uFFFD') < 0 ? s : StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes, 0, len))
