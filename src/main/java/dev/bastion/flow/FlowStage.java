@@ -100,7 +100,16 @@ public final class FlowStage implements Stage {
       Set<String> hosts = destinations(args, label.keyArguments());
       external = label.sink() == Sink.EXTERNAL && !(hosts.size() > 0 && hosts.stream().allMatch(this::internal));
       String sink = (external ? "an external sink" : "an internal sink") + (hosts.isEmpty() ? "" : " (" + String.join(", ", hosts) + ")");
-      FlowState.Inspection found = state.inspect(args, label.keyArguments(), external);
+      List<String> keys = label.keyArguments();
+      if (LabelResolver.destructive(target)) {
+        keys = new ArrayList<>(keys);
+        for (String a : args.keySet()) {
+          if (!keys.contains(a)) {
+            keys.add(a);
+          }
+        }
+      }
+      FlowState.Inspection found = state.inspect(args, keys, external);
       for (FlowRules.Violation v : rules.evaluate(target.exposedName(), label, external, sink, state, found)) {
         if (v.mode() == RuleMode.SHADOW) {
           exchange.log().shadow("shadow rule " + v.ruleId() + " would deny: " + v.message());

@@ -224,7 +224,9 @@ public final class FlowState {
           }
         }
         if (keyArguments.contains(arg.getKey())) {
-          for (String form : Fingerprints.keyForms(value)) {
+          Set<String> forms = Fingerprints.keyForms(value);
+          forms.add(Fingerprints.pairForm(arg.getKey(), value));
+          for (String form : forms) {
             Integer o = untrustedTokens.get(form);
             if (o != null && !trustedTokens.contains(form)) {
               untrustedKeys.add(new UntrustedKey(arg.getKey(), value, origins.get(o)));
@@ -282,6 +284,11 @@ public final class FlowState {
       append(egressRaw, joinedRaw, EGRESS_TAIL);
     }
     return new Inspection(carried, untrustedKeys, tainted);
+  }
+
+  /** Whether a token (a key-argument form) appears in some trusted output of this session. */
+  public synchronized boolean trusts(String token) {
+    return trustedTokens.contains(token);
   }
 
   /** Adds tainted bytes that actually left for an external sink. */
