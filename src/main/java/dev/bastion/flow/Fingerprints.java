@@ -49,6 +49,7 @@ public final class Fingerprints {
   private static final Pattern PATH = Pattern.compile("(?:~|\\.{1,2})?/[\\p{L}\\p{N}._@+-]+(?:/[\\p{L}\\p{N}._@+-]*)*|[A-Za-z]:\\\\[\\p{L}\\p{N}._ \\\\-]+");
   /** {@code name=value} or {@code name: value} — the way an error or a page spells out a parameter. */
   private static final Pattern PAIR = Pattern.compile("(?<![\\p{L}\\p{N}_.])([A-Za-z][A-Za-z0-9_.-]{0,63})\\s?[=:]\\s?[\"']?(?!//)([\\p{L}\\p{N}_./@+-]{1,128})");
+  private static final Pattern ANGLE = Pattern.compile("<([^<>]{3,320})>");
   /** Parameter pairs taken from one text. */
   static final int MAX_PAIRS = 256;
 
@@ -151,6 +152,10 @@ public final class Fingerprints {
     }
     out.add(t);
     out.add(t.replace(" ", ""));
+    Matcher angle = ANGLE.matcher(value);
+    if (angle.find()) {
+      out.add(normaliseToken(angle.group(1))); // "Ana <ana@example.com>": the address
+    }
     if (PATH.matcher(value.strip()).matches()) {
       out.add(pathForm(value.strip()));
     }

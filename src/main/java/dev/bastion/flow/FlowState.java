@@ -29,7 +29,16 @@ public final class FlowState {
 
   /** One labelled output the session has read. */
   public record Origin(int index, String target, String exchangeId, FlowLabel label) {
+    /** An untrusted tool's definition (its description or schema), which every session can read in tools/list. */
+    public static Origin definition(String exposedName) {
+      return new Origin(-1, exposedName, null,
+          new FlowLabel(FlowLabel.PUBLIC, dev.bastion.config.FlowConfig.Integrity.UNTRUSTED, dev.bastion.config.FlowConfig.Sink.NONE, List.of(), false));
+    }
+
     public String describe() {
+      if (exchangeId == null) {
+        return "the definition (description or schema) of " + target + ", a tool of another server whose content is untrusted";
+      }
       return "the output of " + target + " (exchange " + exchangeId + ", " + String.join("+", label.sessionLabels().isEmpty()
           ? List.of(FlowLabel.PUBLIC) : label.sessionLabels()) + ")";
     }
