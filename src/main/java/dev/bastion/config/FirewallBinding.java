@@ -83,17 +83,17 @@ final class FirewallBinding extends ValueBinder {
       Map<String, FirewallConfig.ArgumentRule> rules = new LinkedHashMap<>();
       for (String arg : args.keys()) {
         String ap = args.path(arg);
-        Fields r = fields(args.value(arg), ap, FIREWALL_ARGUMENT_KEYS, "an argument rule: {type: path|url|plain, roots, allow_hosts}");
+        Fields r = fields(args.value(arg), ap, FIREWALL_ARGUMENT_KEYS, "an argument rule: {type: path|url|plain|email, roots, allow_hosts}");
         if (r == null) {
           ok = false;
           continue;
         }
         if (!r.has("type")) {
-          errors.add(ap, args.value(arg), "missing required key type; expected path, url or plain");
+          errors.add(ap, args.value(arg), "missing required key type; expected path, url, plain or email");
           ok = false;
           continue;
         }
-        FirewallConfig.ArgumentRule.Kind kind = choice(r.value("type"), r.path("type"), FirewallConfig.ArgumentRule.Kind.class, "path", "url", "plain");
+        FirewallConfig.ArgumentRule.Kind kind = choice(r.value("type"), r.path("type"), FirewallConfig.ArgumentRule.Kind.class, "path", "url", "plain", "email");
         List<String> rootTexts = stringList(r, "roots", (t, p, n) -> t.value().isBlank() ? null : t.value());
         List<String> hosts = stringList(r, "allow_hosts", (t, p, n) -> hostPattern(t, p, n));
         if (kind == null || rootTexts == null || hosts == null) {
@@ -105,8 +105,14 @@ final class FirewallBinding extends ValueBinder {
           ok = false;
           continue;
         }
-        if (kind != FirewallConfig.ArgumentRule.Kind.PATH && !rootTexts.isEmpty() || kind != FirewallConfig.ArgumentRule.Kind.URL && !hosts.isEmpty()) {
-          errors.add(ap, args.value(arg), "roots apply only to type path, allow_hosts only to type url");
+        if (kind == FirewallConfig.ArgumentRule.Kind.EMAIL && hosts.isEmpty()) {
+          errors.add(ap, args.value(arg), "an email argument needs allow_hosts: the domains its recipients may be at");
+          ok = false;
+          continue;
+        }
+        boolean hostKind = kind == FirewallConfig.ArgumentRule.Kind.URL || kind == FirewallConfig.ArgumentRule.Kind.EMAIL;
+        if (kind != FirewallConfig.ArgumentRule.Kind.PATH && !rootTexts.isEmpty() || !hostKind && !hosts.isEmpty()) {
+          errors.add(ap, args.value(arg), "roots apply only to type path, allow_hosts only to types url and email");
           ok = false;
           continue;
         }

@@ -47,13 +47,16 @@ public record FirewallConfig(
    * A constraint on one argument.
    *
    * @param kind {@code PATH}: confined to {@code roots}; {@code URL}: SSRF-checked, host in {@code
-   *     allowHosts} if that is non-empty; {@code PLAIN}: no shell metacharacters, no leading dash
+   *     allowHosts} if that is non-empty; {@code PLAIN}: no shell metacharacters, no leading dash;
+   *     {@code EMAIL}: every address at a domain of {@code allowHosts} (look-alike domains, by
+   *     confusable skeleton, are reported as such)
    */
   public record ArgumentRule(Kind kind, List<Path> roots, List<String> allowHosts) {
     public enum Kind {
       PATH,
       URL,
-      PLAIN
+      PLAIN,
+      EMAIL
     }
 
     public ArgumentRule {

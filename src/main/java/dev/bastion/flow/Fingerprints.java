@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  * {@link #WINDOW} letters and digits of the NFKC-normalised, lower-cased text with everything else
  * removed, so that re-spacing, punctuation and line breaks do not hide a copy) and <em>tokens</em>
  * (identifiers worth following on their own: e-mail addresses, hosts, URLs, account numbers, keys —
- * whole words that contain a digit, an {@code @} or a dot between letters).
+ * whole words that contain a digit, an {@code @} or a dot between letters; file-system paths; and
+ * parameters spelled out as {@code name=value} or {@code name: value}, kept as that pair so that a
+ * plain word such as {@code all} only matches an argument of that name).
  *
  * <p>Arguments are also <em>decoded</em> before matching: URL-decoding, base64 (standard and
  * URL-safe), hex, and the leading labels of a host name joined (DNS exfiltration), recursively to a
@@ -49,6 +51,13 @@ public final class Fingerprints {
   private static final Pattern DOTTED_NAME = Pattern.compile(".*[\\p{L}\\p{N}]\\.[\\p{L}]{2,}.*");
   private static final Pattern DOMAIN = Pattern.compile("[\\p{L}\\p{N}.-]+\\.[\\p{L}]{2,}");
   private static final Pattern URL_HOST = Pattern.compile("://([^/?#:@\\s]+)");
+  /** A file-system path: absolute, home- or dot-relative, or with a drive letter. */
+  private static final Pattern PATH = Pattern.compile("(?:~|\\.{1,2})?/[\\p{L}\\p{N}._@+-]+(?:/[\\p{L}\\p{N}._@+-]*)*|[A-Za-z]:\\\\[\\p{L}\\p{N}._ \\\\-]+");
+  /** {@code name=value} or {@code name: value} — the way an error or a page spells out a parameter. */
+  private static final Pattern PAIR = Pattern.compile("(?<![\\p{L}\\p{N}_.])([A-Za-z][A-Za-z0-9_.-]{0,63})\\s?[=:]\\s?[\"']?(?!//)([\\p{L}\\p{N}_./@+-]{1,128})");
+  private static final Pattern ANGLE = Pattern.compile("<([^<>]{3,320})>");
+  /** Parameter pairs taken from one text. */
+  static final int MAX_PAIRS = 256;
 
   private Fingerprints() {}
 
@@ -114,7 +123,20 @@ public final class Fingerprints {
         out.add(host);
       }
     }
+    Matcher pair = PAIR.matcher(s);
+    for (int n = 0; n < MAX_PAIRS && pair.find(); n++) {
+      String value = normaliseToken(pair.group(2));
+      if (!value.isEmpty()) {
+        out.add(pairForm(pair.group(1), value));
+      }
+    }
     for (String word : TOKEN_SPLIT.split(s)) {
+      if (word.length() >= 4 && PATH.matcher(word).matches()) {
+        String p = pathForm(word);
+        if (p.length() >= 3) {
+          out.add(p);
+        }
+      }
       String t = normaliseToken(word);
       if (t.length() >= 6 && t.length() <= 512 && interesting(t)) {
         out.add(t);
@@ -136,11 +158,35 @@ public final class Fingerprints {
     }
     out.add(t);
     out.add(t.replace(" ", ""));
+    Matcher angle = ANGLE.matcher(value);
+    if (angle.find()) {
+      out.add(normaliseToken(angle.group(1))); // "Ana <ana@example.com>": the address
+    }
+    if (PATH.matcher(value.strip()).matches()) {
+      out.add(pathForm(value.strip()));
+    }
     String host = host(t);
     if (host != null) {
       out.add(host);
     }
     return out;
+  }
+
+  /**
+   * The token for a parameter spelled out in text ({@code scope=all}, {@code scope: all}) or passed
+   * as argument {@code name} with value {@code value}: both compare equal.
+   */
+  public static String pairForm(String name, String value) {
+    return name.toLowerCase(Locale.ROOT) + "=" + normaliseToken(value);
+  }
+
+  /** A path token: normalised like any token, without a trailing separator. */
+  static String pathForm(String path) {
+    String t = normaliseToken(path.replace('\\', '/'));
+    while (t.endsWith("/")) {
+      t = t.substring(0, t.length() - 1);
+    }
+    return t;
   }
 
   private static boolean interesting(String t) {

@@ -109,7 +109,11 @@ public final class FlowRules {
     if (origin != null) {
       ObjectNode o = f.putObject("source");
       o.put("target", origin.target());
-      o.put("exchange", origin.exchangeId());
+      if (origin.exchangeId() == null) {
+        o.put("definition", true);
+      } else {
+        o.put("exchange", origin.exchangeId());
+      }
     }
     if (untrusted != null) {
       ObjectNode o = f.putObject("untrustedSource");

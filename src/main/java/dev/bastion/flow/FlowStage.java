@@ -40,6 +40,13 @@ public final class FlowStage implements Stage {
   private final LabelResolver labels;
   private final FlowRules rules;
   private final Map<String, FlowState> current = new ConcurrentHashMap<>();
+  /** Tokens found in untrusted tools' definitions → the tool (exposed name) and its server. */
+  private volatile Map<String, Described> described = Map.of();
+
+  private record Described(String server, String exposedName) {}
+
+  /** Tokens kept from all tool definitions together. */
+  static final int MAX_DEFINITION_TOKENS = 8192;
 
   public FlowStage(FlowConfig config, FlowSessions sessions) {
     this.config = config;
@@ -60,6 +67,60 @@ public final class FlowStage implements Stage {
   @Override
   public String name() {
     return "flow";
+  }
+
+  /**
+   * Takes note of the tool definitions every session can read (server → definitions, quarantined
+   * ones included): the recipients, URLs and identifiers in the definitions of tools whose output
+   * is untrusted count as untrusted content, so a key argument whose value only such a definition
+   * names — a BCC address planted in another server's description (SH-01) — is refused like one
+   * planted in an output. Only tokens with an {@code @}, a {@code ://} or a digit are kept (not bare
+   * domain names, which descriptions name innocently), and only for calls to another server's tools.
+   */
+  public void definitions(Map<String, List<ObjectNode>> toolsByServer) {
+    Map<String, Described> out = new java.util.HashMap<>();
+    ObjectNode noParams = JsonNodeFactory.instance.objectNode();
+    for (Map.Entry<String, List<ObjectNode>> e : toolsByServer.entrySet()) {
+      for (ObjectNode definition : e.getValue()) {
+        String name = definition.path("name").asString("");
+        String exposed = e.getKey() + "__" + name;
+        FlowLabel label = labels.resolve(new Target(Target.Kind.TOOL, e.getKey(), exposed, name, definition), noParams);
+        if (label.integrity() != FlowConfig.Integrity.UNTRUSTED) {
+          continue;
+        }
+        List<String> texts = new ArrayList<>();
+        collect(definition, texts);
+        for (String text : texts) {
+          for (String t : Fingerprints.tokens(text)) {
+            if (out.size() < MAX_DEFINITION_TOKENS && (t.contains("@") || t.contains("://") || t.chars().anyMatch(Character::isDigit))) {
+              out.putIfAbsent(t, new Described(e.getKey(), exposed));
+            }
+          }
+        }
+      }
+    }
+    described = Map.copyOf(out);
+  }
+
+  /** Key arguments whose value only an untrusted tool definition of another server names. */
+  private FlowState.Inspection withDefinitions(FlowState.Inspection found, Map<String, List<String>> args, List<String> keys, String server, FlowState state) {
+    Map<String, Described> d = described;
+    if (d.isEmpty() || !found.untrustedKeys().isEmpty()) {
+      return found;
+    }
+    for (String k : keys) {
+      for (String value : args.getOrDefault(k, List.of())) {
+        Set<String> forms = Fingerprints.keyForms(value);
+        for (String form : forms) {
+          Described where = d.get(form);
+          if (where != null && !where.server().equals(server) && !state.trusts(form)) {
+            return new FlowState.Inspection(found.carried(),
+                List.of(new FlowState.UntrustedKey(k, value, FlowState.Origin.definition(where.exposedName()))), found.taintedBytes());
+          }
+        }
+      }
+    }
+    return found;
   }
 
   /** The labels of the flow session of an exchange in flight (for {@code session.labels}); empty otherwise. */
@@ -100,7 +161,16 @@ public final class FlowStage implements Stage {
       Set<String> hosts = destinations(args, label.keyArguments());
       external = label.sink() == Sink.EXTERNAL && !(hosts.size() > 0 && hosts.stream().allMatch(this::internal));
       String sink = (external ? "an external sink" : "an internal sink") + (hosts.isEmpty() ? "" : " (" + String.join(", ", hosts) + ")");
-      FlowState.Inspection found = state.inspect(args, label.keyArguments(), external);
+      List<String> keys = label.keyArguments();
+      if (LabelResolver.destructive(target)) {
+        keys = new ArrayList<>(keys);
+        for (String a : args.keySet()) {
+          if (!keys.contains(a)) {
+            keys.add(a);
+          }
+        }
+      }
+      FlowState.Inspection found = withDefinitions(state.inspect(args, keys, external), args, keys, target.server(), state);
       for (FlowRules.Violation v : rules.evaluate(target.exposedName(), label, external, sink, state, found)) {
         if (v.mode() == RuleMode.SHADOW) {
           exchange.log().shadow("shadow rule " + v.ruleId() + " would deny: " + v.message());

@@ -29,7 +29,16 @@ public final class FlowState {
 
   /** One labelled output the session has read. */
   public record Origin(int index, String target, String exchangeId, FlowLabel label) {
+    /** An untrusted tool's definition (its description or schema), which every session can read in tools/list. */
+    public static Origin definition(String exposedName) {
+      return new Origin(-1, exposedName, null,
+          new FlowLabel(FlowLabel.PUBLIC, dev.bastion.config.FlowConfig.Integrity.UNTRUSTED, dev.bastion.config.FlowConfig.Sink.NONE, List.of(), false));
+    }
+
     public String describe() {
+      if (exchangeId == null) {
+        return "the definition (description or schema) of " + target + ", a tool of another server whose content is untrusted";
+      }
       return "the output of " + target + " (exchange " + exchangeId + ", " + String.join("+", label.sessionLabels().isEmpty()
           ? List.of(FlowLabel.PUBLIC) : label.sessionLabels()) + ")";
     }
@@ -224,7 +233,9 @@ public final class FlowState {
           }
         }
         if (keyArguments.contains(arg.getKey())) {
-          for (String form : Fingerprints.keyForms(value)) {
+          Set<String> forms = Fingerprints.keyForms(value);
+          forms.add(Fingerprints.pairForm(arg.getKey(), value));
+          for (String form : forms) {
             Integer o = untrustedTokens.get(form);
             if (o != null && !trustedTokens.contains(form)) {
               untrustedKeys.add(new UntrustedKey(arg.getKey(), value, origins.get(o)));
@@ -282,6 +293,11 @@ public final class FlowState {
       append(egressRaw, joinedRaw, EGRESS_TAIL);
     }
     return new Inspection(carried, untrustedKeys, tainted);
+  }
+
+  /** Whether a token (a key-argument form) appears in some trusted output of this session. */
+  public synchronized boolean trusts(String token) {
+    return trustedTokens.contains(token);
   }
 
   /** Adds tainted bytes that actually left for an external sink. */

@@ -40,6 +40,7 @@ public final class LabelResolver {
     FlowConfig.ServerLabels server = config.servers().get(target.server());
     LabelSpec defaults = defaults(target);
     LabelSpec spec = defaults;
+    boolean keysConfigured = false;
     if (server != null) {
       spec = server.server().over(spec);
       LabelSpec specific = switch (target.kind()) {
@@ -49,9 +50,12 @@ public final class LabelResolver {
       };
       if (specific != null) {
         spec = specific.over(spec);
+        keysConfigured = target.kind() == Target.Kind.TOOL && specific.keyArguments() != null;
       }
     }
-    boolean consequential = target.kind() == Target.Kind.TOOL && !hint(target.definition(), "readOnlyHint", false);
+    // An operator who names a tool's key arguments says their provenance matters, read-only or not
+    // (a credentials tool whose scope argument widens what it returns).
+    boolean consequential = target.kind() == Target.Kind.TOOL && (!hint(target.definition(), "readOnlyHint", false) || keysConfigured);
     return new FlowLabel(
         spec.confidentiality(), spec.integrity(), spec.sink(),
         spec.keyArguments() == null ? DEFAULT_KEY_ARGUMENTS : spec.keyArguments(), consequential);
@@ -79,6 +83,19 @@ public final class LabelResolver {
       return new LabelSpec(FlowLabel.PUBLIC, Integrity.UNTRUSTED, Sink.EXTERNAL, null);
     }
     return new LabelSpec(FlowLabel.INTERNAL, Integrity.TRUSTED, readOnly ? Sink.NONE : Sink.INTERNAL, null);
+  }
+
+  /**
+   * Whether the tool declares itself destructive ({@code destructiveHint: true}, not read-only):
+   * then every argument says what the action destroys, so every argument is a key argument. MCP's
+   * default for an absent hint (true) is not taken here: only an explicit declaration counts.
+   */
+  public static boolean destructive(Target target) {
+    if (target.kind() != Target.Kind.TOOL || target.definition() == null || hint(target.definition(), "readOnlyHint", false)) {
+      return false;
+    }
+    JsonNode v = target.definition().path("annotations").get("destructiveHint");
+    return v != null && v.isBoolean() && v.asBoolean();
   }
 
   private static boolean hint(ObjectNode definition, String name, boolean fallback) {

@@ -188,7 +188,12 @@ public final class Gateway implements AutoCloseable {
     // Tool-definition integrity: the catalog withholds tools whose definitions are not trusted.
     Integrity integrity = new Integrity(config);
     List<String> order = List.copyOf(config.upstreams().keySet());
-    Catalog catalog = previous == null ? new Catalog(order, integrity) : previous.catalog().withServers(order, integrity);
+    // Every screening also hands the definitions to flow control (tool descriptions are content too).
+    dev.bastion.federation.ToolScreen screen = parts -> {
+      resources.observeDefinitions(parts);
+      return integrity.withheld(parts);
+    };
+    Catalog catalog = previous == null ? new Catalog(order, screen) : previous.catalog().withServers(order, screen);
 
     // Upstreams: keep unchanged ones, stop removed or changed ones, start new ones (in parallel).
     UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification,

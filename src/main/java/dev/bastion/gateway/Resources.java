@@ -120,6 +120,13 @@ final class Resources implements AutoCloseable {
     return flow;
   }
 
+  /** Hands the tool definitions (quarantined ones included) to flow control: untrusted definitions are untrusted content. */
+  void observeDefinitions(List<dev.bastion.federation.Catalog.ServerPart> parts) {
+    java.util.Map<String, List<tools.jackson.databind.node.ObjectNode>> byServer = new java.util.LinkedHashMap<>();
+    parts.forEach(p -> byServer.put(p.server(), p.tools()));
+    flow.definitions(byServer);
+  }
+
   Stage inspectRequest() {
     return inspectRequest;
   }

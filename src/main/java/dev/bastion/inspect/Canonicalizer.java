@@ -9,7 +9,9 @@ import java.util.Set;
 /**
  * Brings text into the one form every detector reads: terminal escape sequences and other control
  * characters removed, invisible characters (zero-width, bidi controls, Unicode tag characters,
- * variation selectors, soft hyphens) removed, then Unicode NFKC. What was removed is reported as an
+ * variation selectors, soft hyphens) removed, then Unicode NFKC. Joiners and variation selectors
+ * doing their ordinary job — inside emoji sequences, and between letters of scripts that need them
+ * (Devanagari, Arabic, Persian …) — are kept and not reported ({@link #legitimateJoiner}). What was removed is reported as an
  * {@link Obfuscation}, because hiding text is itself a finding. Text in tag characters (U+E0020 to
  * U+E007E mirror ASCII) is decoded and returned as {@link Canonical#hidden()} so that it is scanned
  * too.
@@ -85,6 +87,8 @@ public final class Canonicalizer {
         }
       } else if (isBidi(cp)) {
         found.add(Obfuscation.BIDI_CONTROL);
+      } else if (legitimateJoiner(cp, out, s, i + len)) {
+        out.appendCodePoint(cp);
       } else if (isInvisible(cp)) {
         found.add(Obfuscation.ZERO_WIDTH);
       } else if (cp >= 0xD800 && cp <= 0xDFFF) {
@@ -184,6 +188,60 @@ public final class Canonicalizer {
     }
     // two-character escape (ESC c, ESC 7, ...)
     return j < n ? j + 1 : j;
+  }
+
+  /**
+   * Whether an invisible joiner or variation selector is doing its ordinary job and is kept: a
+   * zero-width joiner between two pictographs (emoji sequences such as the family emoji), a
+   * variation selector 15/16 right after a pictograph (text or emoji presentation), or a zero-width
+   * (non-)joiner after a virama or between two letters or marks of one script that uses them — Devanagari and the
+   * other Brahmic scripts, Arabic and Persian, and the like (never Latin, Greek, Cyrillic or common
+   * characters, where a joiner only serves to split a keyword). Everything else is removed and
+   * reported.
+   */
+  static boolean legitimateJoiner(int cp, StringBuilder before, String s, int next) {
+    if (cp != 0x200C && cp != 0x200D && cp != 0xFE0E && cp != 0xFE0F || before.isEmpty()) {
+      return false;
+    }
+    int prev = Character.codePointBefore(before, before.length());
+    if (cp == 0xFE0E || cp == 0xFE0F) {
+      return pictograph(prev);
+    }
+    if (joiningScript(prev) != null && com.ibm.icu.lang.UCharacter.getCombiningClass(prev) == 9) {
+      return true; // after a virama: a half form or, at the end of a word, a chillu (Malayalam)
+    }
+    if (next >= s.length()) {
+      return false;
+    }
+    int following = s.codePointAt(next);
+    if (cp == 0x200D && (pictograph(prev) || prev == 0xFE0F || isEmojiModifier(prev)) && pictograph(following)) {
+      return true;
+    }
+    Character.UnicodeScript script = joiningScript(prev);
+    return script != null && script == joiningScript(following);
+  }
+
+  private static boolean pictograph(int cp) {
+    return cp > 0x7F && com.ibm.icu.lang.UCharacter.hasBinaryProperty(cp, com.ibm.icu.lang.UProperty.EXTENDED_PICTOGRAPHIC);
+  }
+
+  private static boolean isEmojiModifier(int cp) {
+    return cp >= 0x1F3FB && cp <= 0x1F3FF;
+  }
+
+  /** The script of a letter or mark when that script uses joiners, else null. */
+  private static Character.UnicodeScript joiningScript(int cp) {
+    int type = Character.getType(cp);
+    boolean letterOrMark = Character.isLetter(cp) || type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+        || type == Character.ENCLOSING_MARK;
+    if (!letterOrMark || cp < 0x0370) {
+      return null;
+    }
+    Character.UnicodeScript script = Character.UnicodeScript.of(cp);
+    return switch (script) {
+      case LATIN, GREEK, CYRILLIC, COMMON, INHERITED, UNKNOWN -> null;
+      default -> script;
+    };
   }
 
   private static boolean isBidi(int cp) {

@@ -24,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
  * The {@code inspect-request} stage: checks what an agent sends to a tool before policy decides on
  * it. For {@code tools/call}: the arguments against the tool's inputSchema, then the configured
  * argument rules (paths confined to roots, URLs SSRF-checked, plain fields free of shell
- * metacharacters and leading dashes), then the content detectors over every argument string. For
+ * metacharacters and leading dashes, e-mail recipients at allowed domains and not at look-alikes), then the content detectors over every argument string. For
  * {@code prompts/get}: the content detectors over the arguments. Findings go to the exchange log,
  * where policy ({@code request.findings}) and audit read them. A finding whose action is block ends
  * the exchange with {@code request_blocked}; redact rewrites the arguments that are forwarded.
@@ -51,6 +51,12 @@ public final class RequestInspectionStage implements Stage {
     }
   }
 
+  private record EmailRule(EmailCheck check) implements Rule {
+    public Optional<String> check(String value) {
+      return check.check(value);
+    }
+  }
+
   private record PlainRule() implements Rule {
     public Optional<String> check(String value) {
       return ShellCheck.check(value);
@@ -67,6 +73,7 @@ public final class RequestInspectionStage implements Stage {
         case PATH -> new PathRule(new PathCheck(rule.roots()));
         case URL -> new UrlRule(new UrlCheck(new HashSet<>(rule.allowHosts()), resolver, Duration.ofSeconds(2)));
         case PLAIN -> new PlainRule();
+        case EMAIL -> new EmailRule(new EmailCheck(new HashSet<>(rule.allowHosts())));
       }));
       byTool.put(tool, Map.copyOf(r));
     });

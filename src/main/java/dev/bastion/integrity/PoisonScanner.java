@@ -96,8 +96,8 @@ final class PoisonScanner {
   }
 
   /**
-   * What the other servers expose, for shadowing checks: folded tool name → servers offering it,
-   * and folded server names. A tool that mentions a name its own server also offers is not flagged.
+   * What the other servers expose, for shadowing checks: folded tool name (and exposed name,
+   * {@code server__tool}) → servers offering it, and folded server names. A tool that mentions a name its own server also offers is not flagged.
    */
   record Neighbours(Map<String, Set<String>> toolServers, Map<String, String> serverNames, PayloadTrie<String> toolTrie) {
     static final Neighbours NONE = new Neighbours(Map.of(), Map.of(), PayloadTrie.<String>builder().build());
@@ -111,6 +111,11 @@ final class PoisonScanner {
         serverNames.put(Folding.fold(server), server);
         b.addKeyword(Folding.fold(server), server);
         for (String tool : e.getValue()) {
+          // the exposed name (server__tool) is what the model sees and what a shadowing
+          // description names; it is distinctive whatever the tool's own name is
+          String exposed = Folding.fold(dev.bastion.federation.Catalog.expose(server, tool));
+          toolServers.computeIfAbsent(exposed, k -> new java.util.TreeSet<>()).add(server);
+          b.addKeyword(exposed, dev.bastion.federation.Catalog.expose(server, tool));
           if (distinctive(tool)) {
             String key = Folding.fold(tool);
             toolServers.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(server);
