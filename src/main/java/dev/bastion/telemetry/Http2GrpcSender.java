@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
@@ -131,13 +132,17 @@ final class Http2GrpcSender implements GrpcSender {
       onError.accept(e);
       return;
     }
-    executor.execute(() -> {
-      try {
-        onResponse.accept(callWithRetries(framed));
-      } catch (Throwable e) {
-        onError.accept(e);
-      }
-    });
+    try {
+      executor.execute(() -> {
+        try {
+          onResponse.accept(callWithRetries(framed));
+        } catch (Throwable e) {
+          onError.accept(e);
+        }
+      });
+    } catch (RejectedExecutionException e) { // after shutdown
+      onError.accept(e);
+    }
   }
 
   /** One gRPC message: a compressed flag, a 4-byte big-endian length, the (compressed) protobuf. */
