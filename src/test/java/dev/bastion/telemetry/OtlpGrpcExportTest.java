@@ -8,8 +8,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.grpc.GrpcRouting;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
@@ -29,6 +30,10 @@ import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.testing.trace.TestSpanData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +50,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * OTLP over gRPC ({@code protocol: grpc}, sent by {@link Http2GrpcSender}) against a real gRPC
- * receiver on loopback: Helidon's gRPC server serving the OTLP {@code TraceService} and {@code
+ * receiver on loopback: grpc-java's server (Netty) serving the OTLP {@code TraceService} and {@code
  * MetricsService} definitions from opentelemetry-proto, which decode the protobuf requests. The
  * span and its attributes arrive as sent; a status in the trailers is honoured (a refusal fails
  * the export, a transient one is retried).
@@ -57,7 +62,7 @@ class OtlpGrpcExportTest {
   private final List<ExportTraceServiceRequest> traces = new CopyOnWriteArrayList<>();
   private final List<ExportMetricsServiceRequest> metrics = new CopyOnWriteArrayList<>();
   private final List<String> apiKeys = new CopyOnWriteArrayList<>();
-  private WebServer receiver;
+  private Server receiver;
 
   /** Starts the receiver; {@code traceAnswer} says how each trace export is answered (empty: OK). */
   private String startReceiver(Function<ExportTraceServiceRequest, Optional<Status>> traceAnswer) {
@@ -68,39 +73,43 @@ class OtlpGrpcExportTest {
         return next.startCall(call, h);
       }
     };
-    receiver = WebServer.builder().host("127.0.0.1").port(0)
-        .addRouting(GrpcRouting.builder()
-            .intercept(headers)
-            .service(new TraceServiceGrpc.TraceServiceImplBase() {
-              @Override
-              public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
-                traces.add(request);
-                Optional<Status> refusal = traceAnswer.apply(request);
-                if (refusal.isPresent()) {
-                  out.onError(refusal.get().asRuntimeException());
-                  return;
-                }
-                out.onNext(ExportTraceServiceResponse.getDefaultInstance());
-                out.onCompleted();
-              }
-            })
-            .service(new MetricsServiceGrpc.MetricsServiceImplBase() {
-              @Override
-              public void export(ExportMetricsServiceRequest request, StreamObserver<ExportMetricsServiceResponse> out) {
-                metrics.add(request);
-                out.onNext(ExportMetricsServiceResponse.getDefaultInstance());
-                out.onCompleted();
-              }
-            }))
-        .build()
-        .start();
-    return "http://127.0.0.1:" + receiver.port();
+    TraceServiceGrpc.TraceServiceImplBase traceService = new TraceServiceGrpc.TraceServiceImplBase() {
+      @Override
+      public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
+        traces.add(request);
+        Optional<Status> refusal = traceAnswer.apply(request);
+        if (refusal.isPresent()) {
+          out.onError(refusal.get().asRuntimeException());
+          return;
+        }
+        out.onNext(ExportTraceServiceResponse.getDefaultInstance());
+        out.onCompleted();
+      }
+    };
+    MetricsServiceGrpc.MetricsServiceImplBase metricsService = new MetricsServiceGrpc.MetricsServiceImplBase() {
+      @Override
+      public void export(ExportMetricsServiceRequest request, StreamObserver<ExportMetricsServiceResponse> out) {
+        metrics.add(request);
+        out.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+        out.onCompleted();
+      }
+    };
+    try {
+      receiver = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+          .addService(ServerInterceptors.intercept(traceService, headers))
+          .addService(ServerInterceptors.intercept(metricsService, headers))
+          .build()
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return "http://127.0.0.1:" + receiver.getPort();
   }
 
   @AfterEach
   void stopReceiver() {
     if (receiver != null) {
-      receiver.stop();
+      receiver.shutdownNow();
     }
   }
 
@@ -172,9 +181,9 @@ class OtlpGrpcExportTest {
   }
 
   @Test
-  void noReceiverFailsTheExport() {
+  void noReceiverFailsTheExport() throws InterruptedException {
     String endpoint = startReceiver(r -> Optional.empty());
-    receiver.stop();
+    assertThat(receiver.shutdownNow().awaitTermination(30, TimeUnit.SECONDS)).isTrue();
     receiver = null;
     OtlpGrpcSpanExporter exporter = OtlpGrpcSpanExporter.builder()
         .setComponentLoader(Http2GrpcSender.COMPONENTS)
