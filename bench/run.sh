@@ -45,7 +45,7 @@ mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/jmh.c
 CP="$here/target/test-classes:$here/target/classes:$(cat target/jmh.classpath)"
 JAVA_LIGHT=(-XX:+UseSerialGC -Xmx256m -Dsun.net.httpserver.nodelay=true)
 
-# ports: mock 18101, nginx 18102, mcp-proxy 18103, bastion-min 18104, bastion-full 18105
+# ports: mock 18101, nginx 18102, mcp-proxy 18103, bastion-min 18104, bastion-full 18105, bastion-otel 18106, otlp-sink 18107
 PIDS=()
 cleanup() {
   local p
@@ -103,6 +103,7 @@ fi
 start_bastion() { # name config port
   local data="$out/run/data-$1"
   BENCH_LISTEN="127.0.0.1:$3" BENCH_ADMIN="127.0.0.1:$(($3 + 100))" BENCH_DATA="$data" BENCH_MOCK_URL=http://127.0.0.1:18101/mcp \
+    BENCH_OTLP_URL="${BENCH_OTLP_URL:-}" \
     taskset -c "$SERVER_CPU" ./bastion serve --config "$2" >"$out/run/$1.log" 2>"$out/run/$1.err" &
   PIDS+=($!); PID[$1]=$!
   await_line "$out/run/$1.log" "mcp endpoint" 120
@@ -110,6 +111,14 @@ start_bastion() { # name config port
 log "starting Bastion (min, full)"
 start_bastion bastion-min bench/configs/min.yaml 18104
 add bastion-min "Bastion, no protections" http://127.0.0.1:18104/mcp mock__echo "" "${PID[bastion-min]}"
+# the telemetry-overhead pair: min.yaml (telemetry off) and min-otel.yaml (tracing to a local
+# discarding OTLP sink, metrics on), measured back to back in every round
+log "starting the OTLP sink and Bastion (min with telemetry)"
+taskset -c "$SERVER_CPU" java "${JAVA_LIGHT[@]}" -cp "$CP" dev.bastion.bench.OtlpSink 127.0.0.1 18107 >"$out/run/otlp-sink.log" 2>&1 &
+PIDS+=($!)
+await_line "$out/run/otlp-sink.log" "ready on" 60
+BENCH_OTLP_URL=http://127.0.0.1:18107 start_bastion bastion-otel bench/configs/min-otel.yaml 18106
+add bastion-otel "Bastion, no protections, tracing + metrics on" http://127.0.0.1:18106/mcp mock__echo "" "${PID[bastion-otel]}"
 start_bastion bastion-full bench/configs/full.yaml 18105
 add bastion-full "Bastion, full pipeline" http://127.0.0.1:18105/mcp mock__echo bench-key "${PID[bastion-full]}"
 
@@ -171,6 +180,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 declare -A HWM
 for c in "${CONFIGS[@]}"; do HWM[$c]=$(hwm_kb "${PID[$c]}"); done
+log "OTLP sink received: $(curl -s http://127.0.0.1:18107/stats 2>/dev/null || echo '?')"
 
 # ------------------------------------------------------------------ sessions and start-up
 log "opening $SESSIONS legacy sessions on Bastion (full)"
@@ -225,6 +235,16 @@ if full and proxy:
     r = full["rps"] / proxy["rps"]; out.append(f"| Bastion full ≥ 5× mcp-proxy req/s | {r:.1f}× | {'yes' if r >= 5 else 'no'} |")
 if full and mock:
     d = (full["p1"] - mock["p1"]) / 1000; out.append(f"| added p50 at 1 connection ≤ 0.2 ms | {d:.3f} ms | {'yes' if d <= 0.2 else 'no'} |")
+on, off = fig.get("bastion-otel"), fig.get("bastion-min")
+if on and off:
+    r = on["rps"] / off["rps"]
+    per = []
+    for rnd in sorted(set(r_["round"] for r_ in rows), key=int):
+        a = [float(x["rps"]) for x in rows if x["round"] == rnd and x["conns"] == "32" and x["config"] == "bastion-otel"]
+        b = [float(x["rps"]) for x in rows if x["round"] == rnd and x["conns"] == "32" and x["config"] == "bastion-min"]
+        if a and b and b[0] > 0:
+            per.append(f"{a[0] / b[0] * 100:.0f}%")
+    out.append(f"| telemetry on (tracing + metrics) ≥ 90% of off req/s | {r*100:.0f}% (overhead {(1-r)*100:.1f}%; rounds: {', '.join(per)}; CPU µs/req {off['cpu']:.0f} → {on['cpu']:.0f}) | {'yes' if r >= 0.9 else 'no'} |")
 rss = int(rss_s) / 1024
 out.append(f"| RSS ≤ 300 MB with 10,000 legacy sessions | {rss:.0f} MB (peak {int(hwm_s)/1024:.0f} MB) | {'yes' if rss <= 300 else 'no'} |")
 st = [int(s) for s in startups.split()]

@@ -85,20 +85,20 @@ final class TelemetryBinding extends ValueBinder {
     }
     if (!f.has("endpoint")) {
       errors.add(parent.path("otlp"), parent.value("otlp"),
-          "missing required key endpoint; expected the collector's OTLP/HTTP URL, e.g. http://127.0.0.1:4318");
+          "missing required key endpoint; expected the collector's URL, e.g. http://127.0.0.1:4318 (http/protobuf) or http://127.0.0.1:4317 (grpc)");
       return null;
     }
     String url = httpUrl(f.value("endpoint"), f.path("endpoint"));
     boolean ok = url != null;
+    TelemetryConfig.Protocol protocol = TelemetryConfig.Protocol.HTTP_PROTOBUF;
     if (f.has("protocol")) {
-      Text t = text(f.value("protocol"), f.path("protocol"), "http/protobuf");
+      Text t = text(f.value("protocol"), f.path("protocol"), "http/protobuf or grpc");
       if (t == null) {
         ok = false;
+      } else if (t.value().equals("grpc")) {
+        protocol = TelemetryConfig.Protocol.GRPC;
       } else if (!t.value().equals("http/protobuf")) {
-        String hint = t.value().equals("grpc")
-            ? "grpc is not offered (it would ship an okhttp or gRPC stack); collectors accept http/protobuf on port 4318"
-            : "expected http/protobuf";
-        errors.add(f.path("protocol"), f.value("protocol"), hint + "; got " + show(t));
+        errors.add(f.path("protocol"), f.value("protocol"), "expected http/protobuf or grpc; got " + show(t));
         ok = false;
       }
     }
@@ -107,9 +107,18 @@ final class TelemetryBinding extends ValueBinder {
       return null;
     }
     URI endpoint = URI.create(url);
-    if (endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() || endpoint.getRawPath().equals("/")) {
+    boolean noPath = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() || endpoint.getRawPath().equals("/");
+    if (protocol == TelemetryConfig.Protocol.GRPC) {
+      if (!noPath || endpoint.getRawQuery() != null) {
+        errors.add(f.path("endpoint"), f.value("endpoint"),
+            "a gRPC endpoint is the collector's address without a path or query, e.g. http://127.0.0.1:4317; got " + url);
+        return null;
+      }
+      return new TelemetryConfig.Otlp(URI.create(endpoint.getScheme() + "://" + endpoint.getRawAuthority()), headers, protocol);
+    }
+    if (noPath) {
       endpoint = endpoint.resolve(signalPath);
     }
-    return new TelemetryConfig.Otlp(endpoint, headers);
+    return new TelemetryConfig.Otlp(endpoint, headers, protocol);
   }
 }

@@ -30,17 +30,33 @@ public record TelemetryConfig(String serviceName, Otlp traces, boolean prometheu
   }
 
   /**
-   * An OTLP destination. Only HTTP/protobuf is offered: it is sent with the JDK's HttpClient, so
-   * no okhttp or gRPC stack is shipped; every collector accepts it (port 4318 by convention).
+   * An OTLP destination.
    *
-   * @param endpoint the full signal URL, e.g. {@code http://127.0.0.1:4318/v1/traces}
+   * @param endpoint for HTTP/protobuf the full signal URL, e.g. {@code
+   *     http://127.0.0.1:4318/v1/traces}; for gRPC the collector's address, e.g. {@code
+   *     http://127.0.0.1:4317}
    * @param headers sent with every export (e.g. an API key); never logged
+   * @param protocol how exports are sent
    */
-  public record Otlp(URI endpoint, Map<String, Secret> headers) {
+  public record Otlp(URI endpoint, Map<String, Secret> headers, Protocol protocol) {
     public Otlp {
       Objects.requireNonNull(endpoint, "endpoint");
+      Objects.requireNonNull(protocol, "protocol");
       headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
     }
+
+    /** An OTLP/HTTP (protobuf) destination. */
+    public Otlp(URI endpoint, Map<String, Secret> headers) {
+      this(endpoint, headers, Protocol.HTTP_PROTOBUF);
+    }
+  }
+
+  /** The OTLP transports (the specification's {@code OTEL_EXPORTER_OTLP_PROTOCOL} values). */
+  public enum Protocol {
+    /** {@code http/protobuf}: sent with the JDK's HttpClient; collectors listen on port 4318. */
+    HTTP_PROTOBUF,
+    /** {@code grpc}: unary gRPC calls over HTTP/2 (Helidon's client); collectors listen on port 4317. */
+    GRPC
   }
 
   public enum LogFormat {

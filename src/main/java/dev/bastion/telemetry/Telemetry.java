@@ -11,6 +11,11 @@ import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
+import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporterBuilder;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporterBuilder;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
@@ -28,7 +33,6 @@ import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -112,18 +116,26 @@ public final class Telemetry implements AutoCloseable {
   }
 
   private static SpanExporter otlpSpans(TelemetryConfig.Otlp otlp) {
-    OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(otlp.endpoint().toString());
-    for (Map.Entry<String, Secret> h : otlp.headers().entrySet()) {
-      b.addHeader(h.getKey(), h.getValue().reveal());
+    if (otlp.protocol() == TelemetryConfig.Protocol.GRPC) {
+      OtlpGrpcSpanExporterBuilder b =
+          OtlpGrpcSpanExporter.builder().setComponentLoader(Http2GrpcSender.COMPONENTS).setEndpoint(otlp.endpoint().toString());
+      otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
+      return b.build();
     }
+    OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(otlp.endpoint().toString());
+    otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
     return b.build();
   }
 
-  private static OtlpHttpMetricExporter otlpMetrics(TelemetryConfig.Otlp otlp) {
-    OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder().setEndpoint(otlp.endpoint().toString());
-    for (Map.Entry<String, Secret> h : otlp.headers().entrySet()) {
-      b.addHeader(h.getKey(), h.getValue().reveal());
+  private static MetricExporter otlpMetrics(TelemetryConfig.Otlp otlp) {
+    if (otlp.protocol() == TelemetryConfig.Protocol.GRPC) {
+      OtlpGrpcMetricExporterBuilder b =
+          OtlpGrpcMetricExporter.builder().setComponentLoader(Http2GrpcSender.COMPONENTS).setEndpoint(otlp.endpoint().toString());
+      otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
+      return b.build();
     }
+    OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder().setEndpoint(otlp.endpoint().toString());
+    otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
     return b.build();
   }
 

@@ -82,15 +82,15 @@ final class UpstreamCallStage implements Stage {
       throw e;
     }
     String errorType = ServerSpanStage.errorType(outcome, exchange.era());
-    AttributesBuilder measured = common.toBuilder();
+    Attributes measured = common; // a successful call is measured with the span's attributes as they are
     if (errorType != null) {
       span.setStatus(StatusCode.ERROR);
       span.setAttribute(SemConv.ERROR_TYPE, errorType);
-      measured.put(SemConv.ERROR_TYPE, errorType);
+      measured = common.toBuilder().put(SemConv.ERROR_TYPE, errorType).build();
     }
     span.end();
     Duration latency = exchange.log().upstreamLatency() != null ? exchange.log().upstreamLatency() : Duration.ofNanos(System.nanoTime() - start);
-    metrics.clientOperation(latency, measured.build());
+    metrics.clientOperation(latency, measured);
     return outcome;
   }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The smoke mode of the load benchmark, in CI so that it cannot rot: the mock upstream and the
- * benchmark's Bastion configurations (bench/configs/min.yaml and full.yaml, as they are) answer a
+ * benchmark's Bastion configurations (bench/configs/min.yaml, min-otel.yaml and full.yaml, as they
+ * are; min-otel.yaml's exports reach the benchmark's OTLP sink) answer a
  * whole session correctly in both eras through the benchmark's own client. nginx and mcp-proxy
  * need installs, so they are covered by {@code bench/run.sh --smoke}, not here. No figures are
  * asserted.
@@ -25,15 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchSmokeTest {
   @TempDir static Path dir;
   static MockUpstream mock;
+  static OtlpSink sink;
 
   @BeforeAll
   static void startMock() throws Exception {
     mock = MockUpstream.start("127.0.0.1", 0);
+    sink = OtlpSink.start("127.0.0.1", 0);
   }
 
   @AfterAll
   static void stopMock() {
     mock.close();
+    sink.close();
   }
 
   @Test
@@ -46,6 +50,19 @@ class BenchSmokeTest {
     try (Gateway g = Gateway.start(load("min.yaml"))) {
       new BenchClient(g.mcpUrl(), null).check("mock__echo", 5, true);
     }
+  }
+
+  @Test
+  void bastionWithTelemetryOnForwardsEveryCallAndExportsToTheSink() throws Exception {
+    BastionConfig config = load("min-otel.yaml");
+    assertThat(config.telemetry().tracing()).isTrue();
+    assertThat(load("min.yaml").telemetry().tracing()).as("the pair's other half has tracing off").isFalse();
+    try (Gateway g = Gateway.start(config)) {
+      new BenchClient(g.mcpUrl(), null).check("mock__echo", 5, true);
+    }
+    // closing the gateway flushes the batched spans (and a last metrics push) to the sink
+    assertThat(sink.requests()).as("OTLP exports that reached the sink").isGreaterThanOrEqualTo(1);
+    assertThat(sink.bytes()).isGreaterThan(0);
   }
 
   @Test
@@ -66,7 +83,8 @@ class BenchSmokeTest {
             "BENCH_LISTEN", "127.0.0.1:0",
             "BENCH_ADMIN", "127.0.0.1:0",
             "BENCH_DATA", dir.resolve(name + "-data").toString(),
-            "BENCH_MOCK_URL", mock.url());
+            "BENCH_MOCK_URL", mock.url(),
+            "BENCH_OTLP_URL", sink.url());
     ConfigResult loaded = ConfigLoader.load(Path.of("bench/configs", name), env::get);
     assertThat(loaded).as("bench/configs/%s loads", name).isInstanceOf(ConfigResult.Ok.class);
     ConfigResult checked = ConfigChecks.check(((ConfigResult.Ok) loaded).config());

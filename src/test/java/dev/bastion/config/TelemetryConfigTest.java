@@ -39,11 +39,31 @@ class TelemetryConfigTest {
   }
 
   @Test
-  void grpcIsRefusedWithTheReasonAndThePath() {
-    ConfigError e = ConfigTesting.onlyError("telemetry:\n  traces:\n    otlp: { endpoint: 'http://c:4317', protocol: grpc }\n");
-    assertThat(e.path()).isEqualTo("telemetry.traces.otlp.protocol");
-    assertThat(e.message()).contains("http/protobuf").contains("grpc");
+  void grpcTakesTheCollectorsAddressWithoutASignalPath() {
+    TelemetryConfig t = ConfigTesting.ok(
+        "telemetry:\n  traces: { otlp: { endpoint: 'http://c:4317', protocol: grpc } }\n"
+            + "  metrics: { otlp: { endpoint: 'https://c:4317/', protocol: grpc, headers: { x-api-key: k } } }\n").telemetry();
+    assertThat(t.traces().protocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
+    assertThat(t.traces().endpoint()).isEqualTo(URI.create("http://c:4317"));
+    assertThat(t.metrics().protocol()).isEqualTo(TelemetryConfig.Protocol.GRPC);
+    assertThat(t.metrics().endpoint()).isEqualTo(URI.create("https://c:4317"));
+    assertThat(ConfigTesting.ok("telemetry: { traces: { otlp: { endpoint: 'http://c:4318' } } }\n").telemetry().traces().protocol())
+        .isEqualTo(TelemetryConfig.Protocol.HTTP_PROTOBUF);
+  }
+
+  @Test
+  void aGrpcEndpointWithAPathIsRefusedWithTheReasonAndThePath() {
+    ConfigError e = ConfigTesting.onlyError("telemetry:\n  traces:\n    otlp: { endpoint: 'http://c:4317/v1/traces', protocol: grpc }\n");
+    assertThat(e.path()).isEqualTo("telemetry.traces.otlp.endpoint");
+    assertThat(e.message()).contains("without a path").contains("4317");
     assertThat(e.line()).isEqualTo(3);
+  }
+
+  @Test
+  void anUnknownProtocolIsRefusedWithTheChoices() {
+    ConfigError e = ConfigTesting.onlyError("telemetry:\n  traces:\n    otlp: { endpoint: 'http://c:4317', protocol: http/json }\n");
+    assertThat(e.path()).isEqualTo("telemetry.traces.otlp.protocol");
+    assertThat(e.message()).contains("http/protobuf").contains("grpc").contains("http/json");
   }
 
   @ParameterizedTest
@@ -51,6 +71,7 @@ class TelemetryConfigTest {
     "telemetry: { tracing: on }\n",
     "telemetry: { traces: { otlp: { protocol: http/protobuf } } }\n",
     "telemetry: { traces: { otlp: { endpoint: 'ftp://c' } } }\n",
+    "telemetry: { traces: { otlp: { endpoint: 'http://c:4317', protocol: grpc2 } } }\n",
     "telemetry: { traces: { otlp: { endpoint: 'http://user:pw@c:4318' } } }\n",
     "telemetry: { metrics: { prometheus: maybe } }\n",
     "telemetry: { metrics: { interval: 10 } }\n",
@@ -67,7 +88,7 @@ class TelemetryConfigTest {
   void theSchemaAcceptsAFullTelemetrySection() throws Exception {
     ConfigSchemaTest.loadSchema();
     String yaml = "telemetry:\n  traces: { otlp: { endpoint: 'http://127.0.0.1:4318', protocol: http/protobuf, headers: { a: b } } }\n"
-        + "  metrics: { prometheus: true, otlp: { endpoint: 'http://127.0.0.1:4318' }, interval: 30s }\n  logs: { format: json }\n";
+        + "  metrics: { prometheus: true, otlp: { endpoint: 'http://127.0.0.1:4317', protocol: grpc }, interval: 30s }\n  logs: { format: json }\n";
     assertThat(ConfigSchemaTest.schema.validate(ConfigSchemaTest.yamlToJson(yaml))).isEmpty();
     ConfigTesting.ok(yaml);
   }
