@@ -13,6 +13,8 @@ import dev.bastion.policy.PolicyErrors;
 import dev.bastion.policy.PolicyInput;
 import dev.bastion.policy.PolicyLint;
 import dev.bastion.policy.PolicyTests;
+import dev.bastion.policy.ToolDefinitions;
+import dev.bastion.integrity.PinnedDefinitions;
 import dev.bastion.policy.SessionFacts;
 import dev.bastion.pipeline.Principal;
 import dev.bastion.pipeline.Target;
@@ -183,7 +185,9 @@ final class PolicyCommand implements Runnable {
 
   @Command(name = "lint", mixinStandardHelpOptions = true,
       description = {"Find rules that never match or never take effect, conflicts, unconditional grants, unknown references and risky settings.",
-          "Exit 0 when there are no errors (and, with --strict, no warnings), 1 otherwise, 2 when the config is invalid."})
+          "Tool names and annotations (destructive tools) are checked against the pinned definitions in <data_dir>/pins.json when"
+              + " it exists, and against --tools files.",
+          "Exit 0 when there are no errors (and, with --strict, no warnings), 1 otherwise, 2 when the config or a tools file is invalid."})
   static final class Lint implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The configuration file.")
     Path config;
@@ -191,18 +195,68 @@ final class PolicyCommand implements Runnable {
     @Option(names = "--strict", description = "Warnings fail too.")
     boolean strict;
 
+    @Option(names = "--tools", paramLabel = "[SERVER=]FILE",
+        description = {"A tools/list result (JSON) to check rules against; repeatable.",
+            "SERVER= when the file is one upstream's own list; without it, names must be Bastion's exposed <server>__<tool> names."})
+    List<String> toolFiles = List.of();
+
+    @Option(names = "--no-pins", description = "Do not read the pinned tool definitions from <data_dir>/pins.json.")
+    boolean noPins;
+
     @Override
     public Integer call() {
       Loaded loaded = load(config, System.err);
       if (loaded == null) {
         return ExitCodes.INVALID;
       }
-      List<PolicyLint.Finding> findings = PolicyLint.lint(loaded.config(), loaded.policy());
+      ToolDefinitions tools;
+      try {
+        tools = toolDefinitions(loaded.config());
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        System.err.println("bastion: " + e.getMessage());
+        return ExitCodes.INVALID;
+      }
+      List<PolicyLint.Finding> findings = PolicyLint.lint(loaded.config(), loaded.policy(), tools);
       findings.forEach(f -> System.out.println(config + ": " + f.describe()));
       long errors = findings.stream().filter(f -> f.severity() == PolicyLint.Severity.ERROR).count();
       long warnings = findings.stream().filter(f -> f.severity() == PolicyLint.Severity.WARNING).count();
       System.out.println(errors + " errors, " + warnings + " warnings, " + (findings.size() - errors - warnings) + " notes");
       return errors > 0 || (strict && warnings > 0) ? ExitCodes.FAILED : ExitCodes.OK;
+    }
+
+    /** The pinned definitions (unless --no-pins), then each --tools file over them. */
+    private ToolDefinitions toolDefinitions(BastionConfig c) {
+      ToolDefinitions tools = ToolDefinitions.NONE;
+      if (!noPins) {
+        var pinned = PinnedDefinitions.read(c.dataDir());
+        if (pinned.isPresent()) {
+          tools = new ToolDefinitions("pins file " + PinnedDefinitions.file(c.dataDir()), pinned.get());
+        }
+      }
+      JsonMapper json = JsonMapper.builder().build();
+      for (String spec : toolFiles) {
+        int eq = spec.indexOf('=');
+        String server = eq > 0 && !spec.substring(0, eq).contains("/") ? spec.substring(0, eq) : null;
+        Path file = Path.of(server == null ? spec : spec.substring(eq + 1));
+        if (server != null && !c.upstreams().containsKey(server)) {
+          throw new IllegalArgumentException("--tools " + spec + ": '" + server + "' is not a configured upstream " + c.upstreams().keySet());
+        }
+        tools = tools.merge(ToolDefinitions.fromToolsList(readJson(json, file), server, c.upstreams().keySet(), "--tools " + file));
+      }
+      return tools;
+    }
+
+    private static tools.jackson.databind.JsonNode readJson(JsonMapper json, Path file) {
+      try {
+        if (java.nio.file.Files.size(file) > 64L * 1024 * 1024) {
+          throw new IllegalArgumentException(file + ": larger than 64 MiB");
+        }
+        return json.readTree(java.nio.file.Files.readAllBytes(file));
+      } catch (IOException e) {
+        throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")", e);
+      } catch (tools.jackson.core.JacksonException e) {
+        throw new IllegalArgumentException(file + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
+      }
     }
   }
 }

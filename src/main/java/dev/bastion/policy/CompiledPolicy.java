@@ -101,8 +101,7 @@ public final class CompiledPolicy implements PolicyCompilation {
 
   /** Every rule's outcome for one request, and whether the index would skip it. */
   public List<RuleTrace> explain(PolicyInput input) {
-    Map<String, Object> vars = Activations.of(input);
-    CelVariableResolver resolver = resolver(vars);
+    CelVariableResolver resolver = new Activations(input);
     IndexKey key = IndexKey.of(input);
     List<RuleTrace> out = new ArrayList<>();
     for (CompiledRule rule : all) {
@@ -126,20 +125,17 @@ public final class CompiledPolicy implements PolicyCompilation {
     }
   }
 
-  private static CelVariableResolver resolver(Map<String, Object> vars) {
-    return name -> java.util.Optional.ofNullable(vars.get(name));
-  }
-
   private PolicyEvaluation decide(PolicyInput input, boolean indexed) {
-    Map<String, Object> vars = Activations.of(input);
-    CelVariableResolver resolver = resolver(vars); // one resolver for all rules: no per-rule activation copy
+    // one lazy resolver for all rules: no per-rule activation copy, and variables no rule reads are never built
+    CelVariableResolver resolver = new Activations(input);
     IndexKey key = IndexKey.of(input);
     List<CompiledRule> enforcedCandidates = indexed ? enforcedIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : enforced;
     List<CompiledRule> shadowCandidates = indexed ? shadowIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : shadow;
     List<String> notes = new ArrayList<>();
     Matches matches = new Matches();
     for (CompiledRule rule : enforcedCandidates) {
-      RuleOutcome outcome = evaluate(rule, resolver);
+      // a candidate passed its guard; if the guard is the whole condition, it is true without running CEL
+      RuleOutcome outcome = indexed && rule.guard().complete() ? RuleOutcome.TRUE : evaluate(rule, resolver);
       if (outcome == RuleOutcome.ERROR) {
         notes.add("policy rule " + rule.id() + " failed to evaluate; counted as " + (failClosedMatch(rule) ? "matching" : "not matching"));
       }
@@ -150,7 +146,7 @@ public final class CompiledPolicy implements PolicyCompilation {
     Decision decision = matches.combine(defaultEffect);
     List<String> shadowNotes = new ArrayList<>();
     for (CompiledRule rule : shadowCandidates) {
-      RuleOutcome outcome = evaluate(rule, resolver);
+      RuleOutcome outcome = indexed && rule.guard().complete() ? RuleOutcome.TRUE : evaluate(rule, resolver);
       if (!counts(rule, outcome)) {
         continue;
       }

@@ -42,7 +42,23 @@ public final class PolicyLint {
       "logging/setLevel");
 
   public static List<Finding> lint(BastionConfig config, CompiledPolicy policy) {
+    return lint(config, policy, ToolDefinitions.NONE);
+  }
+
+  /**
+   * With the upstreams' tool definitions known ({@code tools}: from the pins file, a tools/list
+   * result, or the upstreams themselves), also flags allow rules without conditions that cover
+   * destructive tools (by their annotations) and rules naming tools no upstream has.
+   */
+  public static List<Finding> lint(BastionConfig config, CompiledPolicy policy, ToolDefinitions tools) {
     List<Finding> out = new ArrayList<>();
+    if (tools.known()) {
+      out.add(new Finding(Severity.INFO, "tool_definitions", "", "checked against " + tools.toolCount() + " tool definitions of "
+          + tools.byServer().size() + " servers from " + tools.source()));
+    } else {
+      out.add(new Finding(Severity.INFO, "tool_definitions", "", "no tool definitions (no pins file yet, no --tools, no --connect):"
+          + " destructive tools and tool names cannot be checked"));
+    }
     Map<String, PolicyConfig.Rule> written = new LinkedHashMap<>();
     config.policy().rules().forEach(r -> written.put(r.id(), r));
     Set<String> roles = new HashSet<>();
@@ -84,11 +100,22 @@ public final class PolicyLint {
           out.add(new Finding(Severity.WARNING, "wildcard_grant", rule.id(), "allows " + (g.methods() == null ? "every call" : "every " + g.methods())
               + " with no condition on agent, tool or arguments"));
         }
-        if (!when.contains("destructiveHint") && g.names() == null) {
+        if (tools.known()) {
+          List<String> destructive = tools.selected(g.servers(), g.names()).entrySet().stream()
+              .filter(e -> ToolDefinitions.destructive(e.getValue())).map(Map.Entry::getKey).toList();
+          if (!destructive.isEmpty()) {
+            out.add(new Finding(Severity.WARNING, "unconditional_destructive", rule.id(), "allows destructive tools ("
+                + "annotations: destructiveHint true or absent, not readOnlyHint) without any condition: " + ToolDefinitions.some(destructive)
+                + "; add a condition on the agent or the arguments, or tool.annotations.destructiveHint == false"));
+          }
+        } else if (g.names() == null) {
           out.add(new Finding(Severity.WARNING, "unconditional_destructive", rule.id(),
               "allows calls without any condition, destructive tools (annotations.destructiveHint) included; add a condition such as"
                   + " tool.annotations.destructiveHint == false or name the tools"));
         }
+      }
+      if (tools.known() && g.names() != null) {
+        unknownTools(config, tools, rule, g, out);
       }
       for (int j = 0; j < i; j++) {
         CompiledPolicy.CompiledRule earlier = rules.get(j);
@@ -113,6 +140,26 @@ public final class PolicyLint {
     }
     risky(config, out);
     return out;
+  }
+
+  private static void unknownTools(BastionConfig config, ToolDefinitions tools, CompiledPolicy.CompiledRule rule, RuleIndex.Guard g,
+      List<Finding> out) {
+    Set<String> scope = g.servers() != null ? g.servers() : config.upstreams().keySet();
+    List<String> unseen = scope.stream().filter(s -> !tools.byServer().containsKey(s)).sorted().toList();
+    Set<String> known = tools.names(g.servers());
+    for (String name : g.names()) {
+      if (known.contains(name)) {
+        continue;
+      }
+      String where = g.servers() == null ? "any upstream" : "upstream " + String.join(", ", g.servers());
+      if (unseen.isEmpty()) {
+        out.add(new Finding(Severity.WARNING, "unknown_tool", rule.id(), "tool.name '" + name + "' is not a tool of " + where
+            + " in " + tools.source()));
+      } else {
+        out.add(new Finding(Severity.INFO, "unknown_tool", rule.id(), "tool.name '" + name + "' is not a known tool of " + where
+            + " (no definitions for " + String.join(", ", unseen) + ")"));
+      }
+    }
   }
 
   private static void risky(BastionConfig config, List<Finding> out) {

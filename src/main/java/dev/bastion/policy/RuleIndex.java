@@ -28,17 +28,31 @@ final class RuleIndex {
   /**
    * @param exact every top-level conjunct is one of the literals: the rule is true exactly when the
    *     guard admits the request (used by {@code policy lint} to find shadowed rules)
+   * @param complete every top-level conjunct is checked by the guard (literals on method, server,
+   *     tool name and agent id, required roles, {@code true}): the condition is true exactly when
+   *     the guard admits the request, so the decision needs no CEL evaluation for it
    */
-  record Guard(Set<String> methods, Set<String> servers, Set<String> names, boolean exact, Set<String> agents, Set<String> roles) {
-    static final Guard NONE = new Guard(null, null, null, false, null, Set.of());
+  record Guard(Set<String> methods, Set<String> servers, Set<String> names, boolean exact, Set<String> agents, Set<String> roles,
+      boolean complete) {
+    static final Guard NONE = new Guard(null, null, null, false, null, Set.of(), false);
 
     Guard(Set<String> methods, Set<String> servers, Set<String> names, boolean exact) {
-      this(methods, servers, names, exact, null, Set.of());
+      this(methods, servers, names, exact, null, Set.of(), false);
     }
 
     /** The full check, including the agent id and the roles the rule requires ({@code 'r' in agent.roles}). */
     boolean admits(String method, String server, String name, String agent, java.util.List<String> agentRoles) {
-      return admits(method, server, name) && (agents == null || agents.contains(agent)) && agentRoles.containsAll(roles);
+      if (!admits(method, server, name) || (agents != null && !agents.contains(agent))) {
+        return false;
+      }
+      if (!roles.isEmpty()) { // the common case of no required role allocates no iterator
+        for (String role : roles) {
+          if (!agentRoles.contains(role)) {
+            return false;
+          }
+        }
+      }
+      return true;
     }
 
     /** Whether no request can satisfy the guard (contradicting literals). */
@@ -151,6 +165,7 @@ final class RuleIndex {
     Set<String> agents = null;
     Set<String> roles = new LinkedHashSet<>();
     boolean exact = true;
+    boolean complete = true;
     for (CelExpr c : conjuncts) {
       String role = requiredRole(c);
       if (role != null) {
@@ -161,6 +176,7 @@ final class RuleIndex {
       Literal lit = literal(c);
       if (lit == null) {
         exact &= isTrue(c);
+        complete &= isTrue(c);
         continue;
       }
       switch (lit.field()) {
@@ -174,7 +190,7 @@ final class RuleIndex {
         default -> {}
       }
     }
-    return new Guard(methods, servers, names, exact, agents, Set.copyOf(roles));
+    return new Guard(methods, servers, names, exact, agents, Set.copyOf(roles), complete);
   }
 
   private static boolean isTrue(CelExpr e) {

@@ -130,4 +130,68 @@ class PolicyCommandTest {
         "[duplicate] rule everything-again", "[never_matches] rule nope", "[unknown_server] rule ghost", "[unknown_role] rule ghost",
         "error [anonymous_exposed]", "error [fail_open]", "[default_allow]");
   }
+
+  static final String TOOLS_CONFIG = """
+      listen: 127.0.0.1:8080
+      data_dir: ./data
+      upstreams:
+        repo: { url: "http://127.0.0.1:3102/mcp" }
+        docs: { url: "http://127.0.0.1:3103/mcp" }
+      agents:
+        dev: { roles: [dev, ops], anonymous: true }
+      policy:
+        default: deny
+        rules:
+          - { id: wipe, effect: allow, when: 'tool.server == "repo" && tool.name == "delete_repo"' }
+          - { id: wipe-ops, effect: allow, when: 'tool.name == "delete_repo" && "ops" in agent.roles' }
+          - { id: wipe-confirmed, effect: allow, when: 'tool.name == "delete_repo" && args.confirm == true' }
+          - { id: read, effect: allow, when: 'tool.name == "read_file"' }
+          - { id: unhinted, effect: allow, when: 'tool.name == "rename"' }
+          - { id: all-docs, effect: allow, when: 'tool.server == "docs"' }
+          - { id: typo, effect: deny, when: 'tool.name == "delete_rep"' }
+      """;
+
+  static final String REPO_TOOLS = """
+      {"jsonrpc": "2.0", "id": 1, "result": {"tools": [
+        {"name": "delete_repo", "annotations": {"destructiveHint": true}},
+        {"name": "read_file", "annotations": {"readOnlyHint": true}},
+        {"name": "rename"}
+      ]}}
+      """;
+
+  @Test
+  void lintWithToolsFlagsUnconditionalAllowsOfDestructiveToolsAndUnknownNamesButNotConditionedOnes() throws Exception {
+    Path config = dir.resolve("tools.yaml");
+    Files.writeString(config, TOOLS_CONFIG);
+    Files.writeString(dir.resolve("repo.json"), REPO_TOOLS);
+    Files.writeString(dir.resolve("docs.json"), """
+        {"tools": [{"name": "docs__search", "annotations": {"readOnlyHint": true}}]}
+        """);
+    Run r = run("policy", "lint", "--config", config.toString(), "--tools", "repo=" + dir.resolve("repo.json"), "--tools", dir.resolve("docs.json").toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("[tool_definitions]", "4 tool definitions of 2 servers", "--tools " + dir.resolve("repo.json"),
+        "[unconditional_destructive] rule wipe: allows destructive tools", "repo/delete_repo",
+        "[unconditional_destructive] rule unhinted", // no annotations: MCP's default destructiveHint is true
+        "warning [unknown_tool] rule typo: tool.name 'delete_rep'");
+    // benign twins: the same destructive tool behind a role or an argument condition, read-only tools, a read-only server
+    assertThat(r.out()).doesNotContain("rule wipe-ops", "rule wipe-confirmed", "rule read:", "rule all-docs");
+    // the strict mode fails on those warnings
+    assertThat(run("policy", "lint", "--config", config.toString(), "--strict", "--tools", "repo=" + dir.resolve("repo.json")).exit())
+        .isEqualTo(ExitCodes.FAILED);
+  }
+
+  @Test
+  void lintWithoutToolDefinitionsSaysSoAndABadToolsFileIsInvalid() throws Exception {
+    Path config = dir.resolve("tools.yaml");
+    Files.writeString(config, TOOLS_CONFIG);
+    Run plain = run("policy", "lint", "--config", config.toString());
+    assertThat(plain.out()).contains("no tool definitions").doesNotContain("[unknown_tool]", "rule wipe:");
+    Files.writeString(dir.resolve("bad.json"), "{\"tools\": [{\"name\": \"delete_repo\"}]}");
+    Run bad = run("policy", "lint", "--config", config.toString(), "--tools", dir.resolve("bad.json").toString());
+    assertThat(bad.exit()).isEqualTo(ExitCodes.INVALID);
+    assertThat(bad.err()).contains("'delete_repo' is not an exposed name <server>__<tool>");
+    Run unknownServer = run("policy", "lint", "--config", config.toString(), "--tools", "crm=" + dir.resolve("bad.json"));
+    assertThat(unknownServer.exit()).isEqualTo(ExitCodes.INVALID);
+    assertThat(unknownServer.err()).contains("'crm' is not a configured upstream");
+  }
 }

@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Seeded mutation fuzzing of config <em>and</em> policy loading (the full check that start-up and
  * hot reload run: YAML binding, then CEL parsing, type-checking and compiling every rule, then the
- * rule index). Jazzer is not available in this build's dependency set, so this is a deterministic
- * random-mutation property test instead: each seed edits a valid config (with the support-bot
+ * rule index). A deterministic random-mutation property test, next to the Jazzer fuzz test
+ * {@link ConfigAndPolicyJazzerTest} (which under Surefire replays only its seed corpus): each seed
+ * edits a valid config (with the support-bot
  * policy) using YAML and CEL fragments, and the result must be Ok or Invalid with located, non-empty
  * errors — never an exception. A failing seed reproduces exactly. Bounded: 120 seeds.
  */

@@ -120,4 +120,21 @@ class RuleIndexTest {
     assertThat(trace.get(3).outcome()).isEqualTo("true");
     assertThat(RuleIndex.Guard.NONE.isNone()).isTrue();
   }
+
+  @Test
+  void aConditionMadeOnlyOfGuardLiteralsIsDecidedByItsGuardAndAnythingElseStillRunsCel() {
+    CompiledPolicy p = Fixtures.compiled(Effect.DENY,
+        rule("whole", Effect.ALLOW, "tool.name in ['read', 'list'] && 'dev' in agent.roles && agent.id == 'x' && true"),
+        rule("partial", Effect.DENY, "tool.name == 'read' && args.n > 2"),
+        rule("method", Effect.ASK, "method == 'tools/call' && tool.server == 'crm'"));
+    List<RuleIndex.Guard> guards = p.rules().stream().map(CompiledPolicy.CompiledRule::guard).toList();
+    assertThat(guards).extracting(RuleIndex.Guard::complete).containsExactly(true, false, true);
+    // the shortcut agrees with CEL: the dev agent is allowed by "whole", the ops agent falls to the default
+    PolicyInput dev = Fixtures.call(agent("x", "dev"), Fixtures.tool("tickets", "read", null), "{\"n\": 1}");
+    PolicyInput other = Fixtures.call(agent("x", "ops"), Fixtures.tool("tickets", "read", null), "{\"n\": 1}");
+    assertThat(p.decide(dev).decision()).isEqualTo(p.decideWithoutIndex(dev).decision());
+    assertThat(p.decide(other).decision()).isEqualTo(p.decideWithoutIndex(other).decision());
+    assertThat(p.decide(dev).decision().ruleIds()).containsExactly("whole");
+    assertThat(p.decide(other).decision().ruleIds()).containsExactly(CompiledPolicy.DEFAULT_RULE_ID);
+  }
 }
