@@ -199,11 +199,18 @@ public final class McpEndpoint {
 
   /**
    * An agent's answer to a request the gateway relayed to it (an elicitation): accepted (202) only
-   * with a valid credential and the session the request went to; an answer that matches nothing
+   * with a valid credential and the session the request went to (an answer without a session
+   * header answers nothing and is dropped with 202, as before relaying existed); an answer that matches nothing
    * pending in that session (unknown, duplicate, late, another session's id) is dropped, recorded
    * and still acknowledged with 202.
    */
   private void answer(ServerRequest req, ServerResponse res, McpRuntime rt, JsonRpcMessage.Response r) {
+    if (header(req, SESSION_ID) == null) {
+      // no session, so nothing was relayed to this agent (2026-07-28 has no server requests): a stray answer
+      LOG.fine(() -> "dropped a response from an agent without a session, id " + r.id());
+      res.status(202).send();
+      return;
+    }
     Optional<Session> session = authenticatedSession(req, res, rt);
     if (session.isEmpty()) {
       return;
