@@ -21,6 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
  * initialize.
  */
 public final class AgentRelay implements ClientRelay {
+  private static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
   private final Session session;
   private final Exchange.NotificationSink stream;
 
@@ -53,9 +54,21 @@ public final class AgentRelay implements ClientRelay {
       if (!stream.sendRequest(new JsonRpcMessage.Request(pending.id(), method, params))) {
         throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "the agent's response stream is closed");
       }
-      return pending.answer().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new UpstreamException(ReasonCode.UPSTREAM_TIMEOUT, "the agent did not answer within " + timeout.toMillis() + " ms");
+      // wait in slices so that a call that ends first (answered, cancelled, the agent hung up) frees the slot
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new UpstreamException(ReasonCode.UPSTREAM_TIMEOUT, "the agent did not answer within " + timeout.toMillis() + " ms");
+        }
+        try {
+          return pending.answer().get(Math.min(left, CHECK_NANOS), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          if (!stream.open()) {
+            throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "the call ended before the agent answered");
+          }
+        }
+      }
     } catch (ExecutionException e) {
       throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "the agent's session ended");
     } catch (InterruptedException e) {
