@@ -25,9 +25,11 @@ import tools.jackson.databind.node.ObjectNode;
  * and recorded; drops (responses with unknown or duplicate ids, invalid messages) are recorded.
  *
  * <p>Answers: a request whose inspection blocks is refused with {@code -32003} and reason {@code
- * request_blocked}; otherwise the gateway's default answer ({@code ping} and {@code roots/list}
- * answered, sampling and elicitation refused with {@code -32601}, because the gateway declares none
- * of these capabilities to upstreams and relays none to agents).
+ * request_blocked}; a form-mode {@code elicitation/create} tied to a call whose agent declared
+ * elicitation is relayed to that agent ({@link ClientRelay}) and its inspected answer returned;
+ * otherwise the gateway's default answer ({@code ping} and {@code roots/list} answered, sampling
+ * and other elicitations refused with {@code -32601}: the gateway declares no sampling to upstreams
+ * and relays nothing else to agents).
  *
  * <p>Recording is bounded: every server request except {@code ping} is recorded; of the drops of one
  * upstream the first {@value #DROPS_VERBATIM} are recorded one by one, then one record per {@value
