@@ -74,6 +74,12 @@ const SCENARIOS = {
     };
   },
 
+  // A tool whose server elicits input from the user during the call (relayed to this client).
+  async elicit(client) {
+    const r = await attempt(async () => text(await client.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} })));
+    return { elicit: r };
+  },
+
   // Cancels a long call after its first progress notification, then shows the connection still works.
   async cancel(client, a) {
     const controller = new AbortController();

@@ -98,6 +98,7 @@ public final class DispatchStage implements Stage {
     if (created.isEmpty()) {
       return new Outcome.Failure(Fault.of(ReasonCode.RATE_LIMITED, "the gateway holds its maximum number of sessions; retry later"));
     }
+    created.get().clientCapabilities(exchange.params().get("capabilities"));
     exchange.log().createdSessionId(created.get().id());
     return Outcome.success(identity.initializeResult(version));
   }
@@ -217,7 +218,9 @@ public final class DispatchStage implements Stage {
               .call(
                   exchange.method(),
                   params,
-                  new Upstream.CallOptions(timeouts.apply(target.server()), p -> exchange.sink().send(new JsonRpcMessage.Notification("notifications/progress", p))));
+                  new Upstream.CallOptions(timeouts.apply(target.server()), p -> exchange.sink().send(new JsonRpcMessage.Notification("notifications/progress", p)),
+                      // an elicitation the server sends during the call may be relayed to this agent
+                      session.<dev.bastion.upstream.ClientRelay>map(s -> new dev.bastion.mcp.AgentRelay(s, exchange.sink())).orElse(null)));
     } catch (UpstreamException e) {
       exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), e.reason().wireName());
       return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "' is unavailable: " + e.getMessage()));

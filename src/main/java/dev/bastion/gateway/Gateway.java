@@ -83,6 +83,8 @@ public final class Gateway implements AutoCloseable {
     this.telemetry = Telemetry.start(config.telemetry(), VERSION, config.listen(), exporters);
     this.sessions = new SessionRegistry(config.limits().maxSessions(), config.limits().sessionIdleTimeout());
     this.flowSessions = new dev.bastion.flow.FlowSessions(config.flow().maxSessions(), config.flow().sessionIdleTimeout());
+    // agents' answers to relayed elicitations that match nothing pending are audited like upstream drops
+    this.sessions.onStrayAnswer((agent, what) -> new CurrentServerMessages().onDropped("agent:" + agent, "unknown_id", what));
     this.endpoint = new McpEndpoint(() -> live.get().runtime(), sessions);
     this.housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bastion-housekeeping").factory());
   }
@@ -327,6 +329,12 @@ public final class Gateway implements AutoCloseable {
     @Override
     public dev.bastion.jsonrpc.JsonRpcMessage.Response onRequest(String server, dev.bastion.jsonrpc.JsonRpcMessage.Request request, String during) {
       return current().onRequest(server, request, during);
+    }
+
+    @Override
+    public dev.bastion.jsonrpc.JsonRpcMessage.Response onRequest(String server, dev.bastion.jsonrpc.JsonRpcMessage.Request request, String during,
+        dev.bastion.upstream.ClientRelay relay, java.time.Duration timeout) {
+      return current().onRequest(server, request, during, relay, timeout);
     }
 
     @Override

@@ -6,8 +6,12 @@ import dev.bastion.jsonrpc.JsonRpcCodes;
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import dev.bastion.pipeline.Finding;
 import dev.bastion.pipeline.ReasonCode;
+import dev.bastion.upstream.ClientRelay;
 import dev.bastion.upstream.ServerMessages;
+import dev.bastion.upstream.UpstreamException;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,9 +25,11 @@ import tools.jackson.databind.node.ObjectNode;
  * and recorded; drops (responses with unknown or duplicate ids, invalid messages) are recorded.
  *
  * <p>Answers: a request whose inspection blocks is refused with {@code -32003} and reason {@code
- * request_blocked}; otherwise the gateway's default answer ({@code ping} and {@code roots/list}
- * answered, sampling and elicitation refused with {@code -32601}, because the gateway declares none
- * of these capabilities to upstreams and relays none to agents).
+ * request_blocked}; a form-mode {@code elicitation/create} tied to a call whose agent declared
+ * elicitation is relayed to that agent ({@link ClientRelay}) and its inspected answer returned;
+ * otherwise the gateway's default answer ({@code ping} and {@code roots/list} answered, sampling
+ * and other elicitations refused with {@code -32601}: the gateway declares no sampling to upstreams
+ * and relays nothing else to agents).
  *
  * <p>Recording is bounded: every server request except {@code ping} is recorded; of the drops of one
  * upstream the first {@value #DROPS_VERBATIM} are recorded one by one, then one record per {@value
@@ -69,24 +75,90 @@ public final class ServerMessageFirewall implements ServerMessages {
 
   @Override
   public JsonRpcMessage.Response onRequest(String server, JsonRpcMessage.Request request, String during) {
+    return onRequest(server, request, during, ClientRelay.NONE, null);
+  }
+
+  @Override
+  public JsonRpcMessage.Response onRequest(
+      String server, JsonRpcMessage.Request request, String during, ClientRelay relay, Duration timeout) {
     ServerRequestInspector.Verdict verdict = inspector.inspect(request.method(), request.params(), "/params");
+    List<Finding> findings = verdict.findings();
     JsonRpcMessage.Response answer;
     ReasonCode reason;
     if (verdict.blocked()) {
-      ObjectNode data = JsonRpcCodec.nodes().objectNode();
-      data.put("reason", ReasonCode.REQUEST_BLOCKED.wireName());
-      answer = JsonRpcCodec.error(request.id(), JsonRpcCodes.GATEWAY_DENIED,
-          "\"" + request.method() + "\" was blocked by the gateway's firewall: " + verdict.describe(), data);
+      answer = blocked(request, "\"" + request.method() + "\" was blocked by the gateway's firewall: " + verdict.describe());
       reason = ReasonCode.REQUEST_BLOCKED;
       LOG.log(Level.WARNING, "blocked " + request.method() + " from upstream " + server + ": " + verdict.describe());
+    } else if (relay != null && timeout != null && relayable(request) && relay.accepts(request.method(), request.params())) {
+      Relayed relayed = relay(server, request, relay, timeout);
+      answer = relayed.answer();
+      reason = relayed.reason();
+      if (!relayed.findings().isEmpty()) {
+        findings = new ArrayList<>(findings);
+        findings.addAll(relayed.findings());
+      }
     } else {
       answer = ServerMessages.defaultAnswer(request);
       reason = answer.error() == null ? null : ReasonCode.METHOD_NOT_FOUND;
     }
     if (!"ping".equals(request.method())) {
-      record(new Event(server, request.method(), during, answer.error() == null, reason, request.params(), verdict.findings()));
+      record(new Event(server, request.method(), during, answer.error() == null, reason, request.params(), findings));
     }
     return answer;
+  }
+
+  /** Only form-mode elicitations are relayed (URL mode, sampling and roots are not). */
+  private static boolean relayable(JsonRpcMessage.Request request) {
+    return "elicitation/create".equals(request.method())
+        && request.params() != null
+        && "form".equals(request.params().path("mode").asString("form"));
+  }
+
+  private record Relayed(JsonRpcMessage.Response answer, ReasonCode reason, List<Finding> findings) {}
+
+  /**
+   * Relays an inspected elicitation to the agent and maps its answer back to the upstream's id: an
+   * error answer passes its code and message (not its data); a result must be {@code {action:
+   * accept|decline|cancel, content?}} and passes the request-direction detectors (the user's input
+   * goes to the server), whose redactions apply and whose block refuses it with {@code -32003}.
+   */
+  private Relayed relay(String server, JsonRpcMessage.Request request, ClientRelay relay, Duration timeout) {
+    JsonRpcMessage.Response agent;
+    try {
+      agent = relay.relay(request.method(), request.params(), timeout);
+    } catch (UpstreamException e) {
+      LOG.log(Level.INFO, "could not relay " + request.method() + " from upstream " + server + " to the agent: " + e.getMessage());
+      return new Relayed(JsonRpcCodec.error(request.id(), JsonRpcCodes.INTERNAL_ERROR, "the agent did not answer: " + e.getMessage(), null),
+          e.reason(), List.of());
+    }
+    if (agent.error() != null) {
+      return new Relayed(JsonRpcCodec.error(request.id(), agent.error().code(), agent.error().message(), null), null, List.of());
+    }
+    JsonNode result = agent.result();
+    String action = result == null ? "" : result.path("action").asString("");
+    if (!(result instanceof ObjectNode) || !ACTIONS.contains(action) || (result.has("content") && !result.get("content").isObject())) {
+      return new Relayed(JsonRpcCodec.error(request.id(), JsonRpcCodes.INTERNAL_ERROR, "the agent's answer is not an elicitation result", null),
+          ReasonCode.INVALID_REQUEST, List.of());
+    }
+    Inspector.Inspection inspection = inspector.inspectAnswer(result, "/result");
+    if (inspection == null) {
+      return new Relayed(new JsonRpcMessage.Response(request.id(), result, null), null, List.of());
+    }
+    if (inspection.blocked()) {
+      LOG.log(Level.WARNING, "blocked the agent's answer to " + request.method() + " from upstream " + server + ": " + inspection.describe());
+      return new Relayed(blocked(request, "the agent's answer to \"" + request.method() + "\" was blocked by the gateway's firewall: "
+          + inspection.describe()), ReasonCode.REQUEST_BLOCKED, inspection.findings());
+    }
+    JsonNode forwarded = inspection.rewritten() == null ? result : inspection.rewritten();
+    return new Relayed(new JsonRpcMessage.Response(request.id(), forwarded, null), null, inspection.findings());
+  }
+
+  private static final java.util.Set<String> ACTIONS = java.util.Set.of("accept", "decline", "cancel");
+
+  private static JsonRpcMessage.Response blocked(JsonRpcMessage.Request request, String message) {
+    ObjectNode data = JsonRpcCodec.nodes().objectNode();
+    data.put("reason", ReasonCode.REQUEST_BLOCKED.wireName());
+    return JsonRpcCodec.error(request.id(), JsonRpcCodes.GATEWAY_DENIED, message, data);
   }
 
   @Override

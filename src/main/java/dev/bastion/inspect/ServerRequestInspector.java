@@ -105,6 +105,16 @@ public final class ServerRequestInspector {
     return findings.isEmpty() ? Verdict.CLEAN : new Verdict(findings, blocked);
   }
 
+  /**
+   * Inspects what the agent answered to a relayed server request (what a user typed into an
+   * elicitation form goes to the server): the request-direction detectors with their configured
+   * actions, so a typed secret is redacted or blocked as in a tool call's arguments. Null when the
+   * firewall is off.
+   */
+  public Inspector.Inspection inspectAnswer(JsonNode result, String location) {
+    return enabled && result != null ? inspector.inspect(result, Direction.REQUEST, location) : null;
+  }
+
   /** The content detectors; true if a finding blocks. Findings are added with block or record. */
   private boolean content(JsonNode params, String location, List<Finding> findings) {
     Inspector.Inspection inspection = inspector.inspect(params, Direction.SERVER_REQUEST, location);

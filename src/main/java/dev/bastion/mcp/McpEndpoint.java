@@ -120,9 +120,7 @@ public final class McpEndpoint {
       return;
     }
     if (message instanceof JsonRpcMessage.Response r) {
-      // Bastion sends agents no requests, so no response is expected: a spoofed or stray answer.
-      LOG.fine(() -> "dropped an unsolicited response from an agent, id " + r.id());
-      res.status(202).send();
+      answer(req, res, rt, r);
       return;
     }
     JsonNode id = message instanceof JsonRpcMessage.Request r ? r.id() : null;
@@ -197,6 +195,39 @@ public final class McpEndpoint {
         reply.finish(m.httpStatus(), errorResponse(id, f.fault(), era.era()));
       }
     }
+  }
+
+  /**
+   * An agent's answer to a request the gateway relayed to it (an elicitation): accepted (202) only
+   * with a valid credential and the session the request went to (an answer without a session
+   * header answers nothing and is dropped with 202, as before relaying existed); an answer that matches nothing
+   * pending in that session (unknown, duplicate, late, another session's id) is dropped, recorded
+   * and still acknowledged with 202.
+   */
+  private void answer(ServerRequest req, ServerResponse res, McpRuntime rt, JsonRpcMessage.Response r) {
+    if (header(req, SESSION_ID) == null) {
+      // no session, so nothing was relayed to this agent (2026-07-28 has no server requests): a stray answer
+      LOG.fine(() -> "dropped a response from an agent without a session, id " + r.id());
+      res.status(202).send();
+      return;
+    }
+    Optional<Session> session = authenticatedSession(req, res, rt);
+    if (session.isEmpty()) {
+      return;
+    }
+    if (!session.get().answer(r)) {
+      String what = "agent " + session.get().agentId() + " answered id " + printable(String.valueOf(r.id()))
+          + ", which matches no request pending in its session (unknown, duplicate or late); dropped";
+      LOG.fine(what);
+      sessions.strayAnswer(session.get().agentId(), what);
+    }
+    res.status(202).send();
+  }
+
+  private static String printable(String s) {
+    String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+    return cut.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
   }
 
   // ---------------------------------------------------------------- GET: legacy standalone stream
@@ -382,10 +413,17 @@ public final class McpEndpoint {
 
     @Override
     public void send(JsonRpcMessage.Notification notification) {
-      runAll(sendLocked(notification));
+      runAll(sendLocked(notification, new boolean[1]));
     }
 
-    private synchronized List<Runnable> sendLocked(JsonRpcMessage.Notification notification) {
+    @Override
+    public boolean sendRequest(JsonRpcMessage.Request request) {
+      boolean[] sent = new boolean[1];
+      runAll(sendLocked(request, sent));
+      return sent[0];
+    }
+
+    private synchronized List<Runnable> sendLocked(JsonRpcMessage notification, boolean[] sent) {
       if (!mayStream || done || broken) {
         return List.of();
       }
@@ -402,6 +440,7 @@ public final class McpEndpoint {
         }
         writeEvent(stream, codec.encode(notification));
         stream.flush();
+        sent[0] = true;
         return List.of();
       } catch (IOException | RuntimeException e) {
         LOG.log(Level.FINE, "agent stream closed while sending a notification", e);

@@ -27,6 +27,8 @@ public final class Session {
   private final AtomicLong calls = new AtomicLong();
   private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
   private final AtomicReference<BlockingQueue<JsonRpcMessage.Notification>> stream = new AtomicReference<>();
+  private final AgentRequests requests = new AgentRequests();
+  private volatile boolean formElicitation;
   private volatile boolean initialized;
   private volatile boolean closed;
 
@@ -65,6 +67,33 @@ public final class Session {
 
   long lastSeenNanos() {
     return lastSeenNanos.get();
+  }
+
+  /**
+   * Remembers what the agent declared in {@code initialize}'s {@code capabilities}: whether it takes
+   * form-mode elicitation ({@code elicitation: {}} or {@code elicitation: {form: {}, ...}}).
+   */
+  public void clientCapabilities(tools.jackson.databind.JsonNode capabilities) {
+    tools.jackson.databind.JsonNode e = capabilities == null ? null : capabilities.get("elicitation");
+    formElicitation = e != null && e.isObject() && (e.isEmpty() || e.has("form"));
+  }
+
+  /** Whether the agent declared form-mode elicitation at initialize. */
+  public boolean acceptsFormElicitation() {
+    return formElicitation;
+  }
+
+  /** The requests relayed to this session's agent and waiting for its answer. */
+  AgentRequests requests() {
+    return requests;
+  }
+
+  /**
+   * Takes an answer the agent POSTed to a request the gateway relayed to it; false when it answers
+   * nothing pending in this session (unknown, duplicate, late, or another session's id).
+   */
+  public boolean answer(JsonRpcMessage.Response response) {
+    return requests.complete(response);
   }
 
   public boolean initialized() {
@@ -122,6 +151,7 @@ public final class Session {
 
   void close() {
     closed = true;
+    requests.closeAll();
     inFlight.values().forEach(Runnable::run);
     inFlight.clear();
   }

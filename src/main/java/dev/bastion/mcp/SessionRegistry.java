@@ -31,6 +31,21 @@ public final class SessionRegistry {
     this(maxSessions, idleTimeout, System::nanoTime);
   }
 
+  private volatile java.util.function.BiConsumer<String, String> strays = (agent, what) -> {};
+
+  /** Where agents' answers that match no pending request are reported (the audit, as drops). */
+  public void onStrayAnswer(java.util.function.BiConsumer<String, String> recorder) {
+    strays = recorder;
+  }
+
+  void strayAnswer(String agentId, String what) {
+    try {
+      strays.accept(agentId, what);
+    } catch (RuntimeException e) {
+      java.lang.System.getLogger(SessionRegistry.class.getName()).log(java.lang.System.Logger.Level.WARNING, "recording a stray answer failed: " + e);
+    }
+  }
+
   /** Creates a session bound to the agent, or empty when the gateway holds its maximum. */
   public Optional<Session> create(String agentId, String protocolVersion) {
     if (sessions.size() >= maxSessions) {

@@ -103,6 +103,14 @@ public record Exchange(
       return true;
     }
 
+    /**
+     * Sends a request to the agent on this exchange's response stream (a relayed server request);
+     * false when the reply cannot carry one (not streaming, finished, or the agent hung up).
+     */
+    default boolean sendRequest(JsonRpcMessage.Request request) {
+      return false;
+    }
+
     /** Keeps an idle stream alive and finds out whether the agent is still there. */
     default void keepAlive() {}
 

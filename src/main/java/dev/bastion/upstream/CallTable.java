@@ -68,7 +68,7 @@ final class CallTable {
       }
     }
     PendingCall call =
-        new PendingCall(server, id, method, wire, timeout, options.onProgress() == null ? p -> {} : options.onProgress(), agentToken, gatewayToken, abandon);
+        new PendingCall(server, id, method, wire, timeout, options.onProgress() == null ? p -> {} : options.onProgress(), agentToken, gatewayToken, abandon, options.relay());
     byId.put(id, call);
     if (gatewayToken != null) {
       byToken.put(gatewayToken, call);
@@ -144,6 +144,20 @@ final class CallTable {
     for (PendingCall call : all) {
       call.fail(error);
     }
+  }
+
+  /**
+   * The call a request the server sent on the shared stdio pipe belongs to: the call whose gateway
+   * progress token the request names in {@code params._meta.progressToken}, else the only call in
+   * flight; null when that is ambiguous (several calls, no token) or nothing is in flight.
+   */
+  PendingCall relatedCall(ObjectNode params) {
+    JsonNode token = params == null ? null : params.path("_meta").get("progressToken");
+    if (token != null && token.isString()) {
+      return byToken.get(token.asString());
+    }
+    List<PendingCall> all = new ArrayList<>(byId.values());
+    return all.size() == 1 ? all.get(0) : null;
   }
 
   int inFlight() {

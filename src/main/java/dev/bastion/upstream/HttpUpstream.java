@@ -684,9 +684,9 @@ public final class HttpUpstream implements Upstream {
         }
       }
       case JsonRpcMessage.Request r -> {
-        String during = call == null ? null : call.method();
+        // a request on a call's event stream belongs to that call (and may be relayed to its agent)
         try {
-          executor.execute(() -> postMessage(answer(r, during), "a response to " + r.method()));
+          executor.execute(() -> postMessage(answer(r, call), "a response to " + r.method()));
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // shutting down
         }
@@ -850,9 +850,11 @@ public final class HttpUpstream implements Upstream {
   }
 
   /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
-  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request, String during) {
+  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request, PendingCall call) {
     try {
-      return serverMessages.onRequest(name, request, during);
+      return call == null
+          ? serverMessages.onRequest(name, request, null)
+          : serverMessages.onRequest(name, request, call.method(), call.relay(), call.timeout());
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
       return ServerMessages.defaultAnswer(request);

@@ -33,6 +33,7 @@ final class PendingCall implements Upstream.Call {
   private final JsonNode agentProgressToken;
   private final String gatewayProgressToken;
   private final Abandon abandon;
+  private final ClientRelay relay;
   private final CompletableFuture<ObjectNode> result = new CompletableFuture<>();
 
   PendingCall(
@@ -44,7 +45,8 @@ final class PendingCall implements Upstream.Call {
       Consumer<ObjectNode> onProgress,
       JsonNode agentProgressToken,
       String gatewayProgressToken,
-      Abandon abandon) {
+      Abandon abandon,
+      ClientRelay relay) {
     this.server = server;
     this.id = id;
     this.method = method;
@@ -54,6 +56,7 @@ final class PendingCall implements Upstream.Call {
     this.agentProgressToken = agentProgressToken;
     this.gatewayProgressToken = gatewayProgressToken;
     this.abandon = abandon;
+    this.relay = relay == null ? ClientRelay.NONE : relay;
   }
 
   long id() {
@@ -67,6 +70,15 @@ final class PendingCall implements Upstream.Call {
   /** The params as sent upstream (the progress token already replaced by the gateway's). */
   ObjectNode wireParams() {
     return wireParams;
+  }
+
+  /** The agent behind this call, for requests the server sends during it. */
+  ClientRelay relay() {
+    return relay;
+  }
+
+  Duration timeout() {
+    return timeout;
   }
 
   String gatewayProgressToken() {

@@ -39,11 +39,14 @@ final class Protocol {
     return info;
   }
 
-  /** Params of a legacy {@code initialize}: no sampling, no roots, no elicitation. */
+  /**
+   * Params of a legacy {@code initialize}: elicitation (form mode, relayed to the agent whose call
+   * is in flight when that agent declared it, refused otherwise); no sampling, no roots.
+   */
   static ObjectNode initializeParams() {
     ObjectNode params = JsonRpcCodec.nodes().objectNode();
     params.put("protocolVersion", LEGACY_VERSION);
-    params.putObject("capabilities");
+    params.putObject("capabilities").putObject("elicitation");
     params.set("clientInfo", clientInfo());
     return params;
   }

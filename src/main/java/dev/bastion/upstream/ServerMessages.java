@@ -22,6 +22,18 @@ public interface ServerMessages {
   JsonRpcMessage.Response onRequest(String server, JsonRpcMessage.Request request, String during);
 
   /**
+   * Like {@link #onRequest(String, JsonRpcMessage.Request, String)}, for a request tied to one call
+   * whose agent it may be relayed to (blocks the calling virtual thread until the agent answers).
+   *
+   * @param relay the agent behind the call ({@link ClientRelay#NONE} when there is none)
+   * @param timeout the call's timeout: how long the agent may take to answer
+   */
+  default JsonRpcMessage.Response onRequest(
+      String server, JsonRpcMessage.Request request, String during, ClientRelay relay, java.time.Duration timeout) {
+    return onRequest(server, request, during);
+  }
+
+  /**
    * A message from the upstream was dropped; {@code what} is a printable one-line description that
    * holds no message content beyond the id. Called for every drop (implementations rate-limit).
    *

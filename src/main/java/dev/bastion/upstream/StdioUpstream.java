@@ -343,9 +343,11 @@ public final class StdioUpstream implements Upstream {
   }
 
   /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
-  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request) {
+  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request, PendingCall call) {
     try {
-      return serverMessages.onRequest(name, request, null);
+      return call == null
+          ? serverMessages.onRequest(name, request, null)
+          : serverMessages.onRequest(name, request, call.method(), call.relay(), call.timeout());
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
       return ServerMessages.defaultAnswer(request);
@@ -490,9 +492,12 @@ public final class StdioUpstream implements Upstream {
           }
         }
         case JsonRpcMessage.Request r -> {
+          // stdio has one pipe for all calls: a request belongs to the call its progress token names,
+          // else to the only call in flight; with several calls and no token it belongs to none
+          PendingCall related = calls.relatedCall(r.params());
           Thread.ofVirtual().start(() -> {
             try {
-              send(answer(r));
+              send(answer(r, related));
             } catch (UpstreamException e) {
               LOG.log(Level.DEBUG, () -> "could not answer " + r.method() + " from upstream " + name + ": " + e.getMessage());
             }

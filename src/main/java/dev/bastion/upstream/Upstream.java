@@ -58,8 +58,18 @@ public interface Upstream extends AutoCloseable {
    * @param timeout how long {@link Call#await()} waits
    * @param onProgress receives the {@code params} of each {@code notifications/progress} for this
    *     call, with the agent's original progress token already restored
+   * @param relay the agent behind the call, to which requests the server sends during it may be
+   *     relayed ({@link ClientRelay#NONE}: none)
    */
-  record CallOptions(Duration timeout, Consumer<ObjectNode> onProgress) {
+  record CallOptions(Duration timeout, Consumer<ObjectNode> onProgress, ClientRelay relay) {
+    public CallOptions {
+      relay = relay == null ? ClientRelay.NONE : relay;
+    }
+
+    public CallOptions(Duration timeout, Consumer<ObjectNode> onProgress) {
+      this(timeout, onProgress, ClientRelay.NONE);
+    }
+
     public static CallOptions of(Duration timeout) {
       return new CallOptions(timeout, p -> {});
     }

@@ -120,6 +120,14 @@ class McpPeersIT {
     assertThat(out.path("text").asString()).isEqualTo("The sum of 40 and 2 is 42.");
   }
 
+  @org.junit.jupiter.api.Test
+  @Order(2)
+  void anSdkV1ClientAnswersAnElicitationTheEverythingServerSendsDuringACall() throws Exception {
+    JsonNode out = run("v1", ADMIN_KEY, "--scenario", "elicit");
+    assertThat(out.path("elicit").path("ok").asBoolean()).as("%s", out).isTrue();
+    assertThat(out.path("elicit").path("result").asString()).contains("User provided the requested information").contains("Ada Lovelace");
+  }
+
   @ParameterizedTest(name = "SDK {0}")
   @ValueSource(strings = {"v1", "v2"})
   @Order(3)

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * server gets -32003) and audited with their findings; their benign twins are refused as before
  * (-32601: no agent capability is relayed) and audited without findings; stray and duplicate
  * responses are dropped and audited; an input_required result asking for a password is blocked.
+ * These calls are stateless (no session, so nothing is relayed); with one call in flight on the
+ * stdio pipe the server's request is tied to it, so records name {@code tools/call} as the call.
  */
 class ServerMessagesThroughGatewayTest {
   static final String KEY = "server-messages-key";
@@ -64,7 +66,7 @@ class ServerMessagesThroughGatewayTest {
   @Test
   void anElicitationAskingForAPasswordIsBlockedAndAudited() {
     assertThat(text(call("ask_password"))).isEqualTo("client answered: error -32003");
-    AuditRecord r = awaitRecord(upstream("elicitation/create", "").and(x -> x.reason() != null && x.reason().equals("request_blocked")));
+    AuditRecord r = awaitRecord(upstream("elicitation/create", "tools/call").and(x -> x.reason() != null && x.reason().equals("request_blocked")));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.DENY);
     assertThat(r.findings()).extracting(Finding::category, Finding::detector, Finding::direction, Finding::action)
         .contains(org.assertj.core.groups.Tuple.tuple("credential_request", "elicit_password", "server_request", "block"));
@@ -80,7 +82,7 @@ class ServerMessagesThroughGatewayTest {
   void benignElicitationsAreRefusedAsUnsupportedNotBlocked() {
     assertThat(text(call("ask_colour"))).isEqualTo("client answered: error -32601");
     assertThat(text(call("ask_email"))).isEqualTo("client answered: error -32601");
-    AuditRecord r = awaitRecord(upstream("elicitation/create", "").and(x -> "method_not_found".equals(x.reason())));
+    AuditRecord r = awaitRecord(upstream("elicitation/create", "tools/call").and(x -> "method_not_found".equals(x.reason())));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.DENY);
     assertThat(r.findings()).isEmpty();
   }
@@ -89,7 +91,7 @@ class ServerMessagesThroughGatewayTest {
   void samplingWithInjectionIsBlockedAndItsBenignTwinIsNot() {
     assertThat(text(call("sample_injection"))).isEqualTo("client answered: error -32003");
     assertThat(text(call("sample_summary"))).isEqualTo("client answered: error -32601");
-    AuditRecord r = awaitRecord(upstream("sampling/createMessage", "").and(x -> "request_blocked".equals(x.reason())));
+    AuditRecord r = awaitRecord(upstream("sampling/createMessage", "tools/call").and(x -> "request_blocked".equals(x.reason())));
     assertThat(r.findings()).extracting(Finding::category).contains("injection");
     // the audit copy of the request went through the firewall's redaction
     assertThat(r.args()).contains("[REDACTED:").doesNotContainIgnoringCase("ignore all previous instructions");
@@ -98,7 +100,7 @@ class ServerMessagesThroughGatewayTest {
   @Test
   void rootsAreStillAnsweredWithNone() {
     assertThat(text(call("roots"))).isEqualTo("client answered: result {\"roots\":[]}");
-    AuditRecord r = awaitRecord(upstream("roots/list", ""));
+    AuditRecord r = awaitRecord(upstream("roots/list", "tools/call"));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.ALLOW);
   }
 

@@ -80,9 +80,14 @@ public final class McpWire {
 
   /** initialize + notifications/initialized; returns the initialize result and keeps the session id. */
   public JsonNode initialize() {
+    return initialize(JSON.createObjectNode());
+  }
+
+  /** {@link #initialize()} declaring these client capabilities. */
+  public JsonNode initialize(ObjectNode capabilities) {
     ObjectNode params = JSON.createObjectNode();
     params.put("protocolVersion", LEGACY);
-    params.putObject("capabilities");
+    params.set("capabilities", capabilities);
     params.putObject("clientInfo").put("name", "itest").put("version", "1");
     Reply r = send(envelope(nextId(), "initialize", params), legacyHeaders());
     if (r.status() != 200 || r.header("mcp-session-id") == null) {
@@ -112,6 +117,15 @@ public final class McpWire {
     n.put("method", method);
     n.set("params", params);
     return send(n, legacyHeaders());
+  }
+
+  /** POSTs a JSON-RPC response (an answer to a request the gateway sent) on the current session. */
+  public Reply answer(JsonNode id, ObjectNode result) {
+    ObjectNode m = JSON.createObjectNode();
+    m.put("jsonrpc", "2.0");
+    m.set("id", id);
+    m.set("result", result);
+    return send(m, legacyHeaders());
   }
 
   /** A legacy request whose answer may stream (progress): read it with {@link Stream#next}. */

@@ -83,13 +83,14 @@ class StdioUpstreamTest {
   }
 
   @Test
-  void initializeAnnouncesBastionWithNoClientCapabilities() throws Exception {
+  void initializeAnnouncesBastionWithOnlyElicitation() throws Exception {
     StdioUpstream up = upstream();
     ObjectNode echoed = up.call("tools/call", tool("echo"), opts()).await();
     JsonNode init = echoed.get("init");
     assertThat(init.get("protocolVersion").asString()).isEqualTo("2025-11-25");
     assertThat(init.get("clientInfo").get("name").asString()).isEqualTo("bastion");
-    assertThat(init.get("capabilities").isEmpty()).isTrue();
+    // elicitation (relayed to agents that declared it); no sampling, no roots
+    assertThat(init.get("capabilities").toString()).isEqualTo("{\"elicitation\":{}}");
     assertThat(echoed.get("initialized").asBoolean()).as("notifications/initialized was sent").isTrue();
   }
 
