@@ -106,6 +106,7 @@ public final class SqliteAuditStore implements AuditStore {
   // --- connections ---
 
   private Connection connect() throws SQLException {
+    SqliteNative.prepare();
     Properties p = new Properties();
     if (readOnly) {
       p.setProperty("open_mode", "1");

@@ -184,6 +184,13 @@ public final class Gateway implements AutoCloseable {
         new JsonRpcCodec(
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
     Live previous = live.get();
+    UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification,
+        new CurrentServerMessages());
+    // On start-up nothing is running yet, so the upstreams (a child process, a connection) start
+    // right away on virtual threads while the policy compiles and the audit store opens; they are
+    // listed once the catalog exists. Until then a server-initiated request is refused (as it is
+    // during any upstream's handshake before the firewall is set).
+    Map<String, java.util.concurrent.Future<?>> starting = previous == null ? startEarly(config, context) : Map.of();
     // Everything that can fail on a bad configuration is built before anything running is touched.
     Resources resources = Resources.build(config, sessions, flowSessions, previous == null ? null : previous.resources());
     serverMessages = resources.serverMessages();
@@ -198,8 +205,6 @@ public final class Gateway implements AutoCloseable {
     Catalog catalog = previous == null ? new Catalog(order, screen) : previous.catalog().withServers(order, screen);
 
     // Upstreams: keep unchanged ones, stop removed or changed ones, start new ones (in parallel).
-    UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification,
-        new CurrentServerMessages());
     List<String> toStart = new ArrayList<>();
     for (String name : List.copyOf(upstreams.keySet())) {
       if (!config.upstreams().containsKey(name) || !config.upstreams().get(name).equals(upstreamConfigs.get(name))) {
@@ -216,7 +221,8 @@ public final class Gateway implements AutoCloseable {
       }
     }
     Live next = new Live(config, catalog, runtime(config, codec, catalog, resources), resources, integrity);
-    startAll(toStart, config, catalog);
+    toStart.addAll(starting.keySet());
+    startAll(toStart, config, catalog, starting);
     live.set(next);
     if (previous != null && previous.resources() != next.resources()) {
       previous.resources().closeReplaced(next.resources());
@@ -253,24 +259,53 @@ public final class Gateway implements AutoCloseable {
     return u != null && u.timeout() != null ? u.timeout() : config.limits().callTimeout();
   }
 
-  private void startAll(List<String> names, BastionConfig config, Catalog catalog) {
+  /** Creates and starts every configured upstream on its own virtual thread (first start only). */
+  private Map<String, java.util.concurrent.Future<?>> startEarly(BastionConfig config, UpstreamContext context) {
+    Map<String, java.util.concurrent.Future<?>> starting = new LinkedHashMap<>();
+    for (Map.Entry<String, UpstreamConfig> e : config.upstreams().entrySet()) {
+      Upstream u = Upstreams.create(e.getValue(), context);
+      upstreams.put(e.getKey(), u);
+      upstreamConfigs.put(e.getKey(), e.getValue());
+      java.util.concurrent.FutureTask<Void> start = new java.util.concurrent.FutureTask<>(() -> {
+        u.start();
+        return null;
+      });
+      Thread.ofVirtual().name("start-" + e.getKey()).start(start);
+      starting.put(e.getKey(), start);
+    }
+    return starting;
+  }
+
+  private void startAll(List<String> names, BastionConfig config, Catalog catalog, Map<String, java.util.concurrent.Future<?>> started) {
     if (names.isEmpty()) {
       return;
     }
     try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
       for (String name : names) {
-        executor.submit(() -> startOne(name, config, catalog));
+        executor.submit(() -> {
+          startOne(name, config, catalog, started.get(name));
+          return null;
+        });
       }
     }
   }
 
-  private void startOne(String name, BastionConfig config, Catalog catalog) {
+  /** Starts one upstream (or waits for its early start) and lists it; a failed start is retried. */
+  private void startOne(String name, BastionConfig config, Catalog catalog, java.util.concurrent.Future<?> started) throws Exception {
     Upstream u = upstreams.get(name);
     if (u == null) {
       return;
     }
     try {
-      u.start();
+      if (started == null) {
+        u.start();
+      } else {
+        try {
+          started.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw e.getCause() instanceof Exception x ? x : e;
+        }
+      }
       catalog.refresh(name, u, timeoutOf(config, name));
       LOG.info("upstream " + name + " ready (" + u.description().era() + ", " + u.description().protocolVersion() + ")");
     } catch (UpstreamException e) {

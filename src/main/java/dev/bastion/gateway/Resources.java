@@ -78,6 +78,23 @@ final class Resources implements AutoCloseable {
   }
 
   static Resources build(BastionConfig config, SessionRegistry sessions, FlowSessions flowSessions, Resources previous) {
+    boolean sameAudit = previous != null && previous.config.audit().equals(config.audit()) && previous.config.dataDir().equals(config.dataDir());
+    // Opening the audit store (SQLite's native library, schema checks) is independent of compiling
+    // the policy: on start-up it runs on a virtual thread while this one compiles.
+    java.util.concurrent.FutureTask<AuditLog> opening = sameAudit ? null : new java.util.concurrent.FutureTask<>(() -> AuditLog.open(config.audit(), config.dataDir()));
+    if (opening != null) {
+      Thread.ofVirtual().name("audit-open").start(opening);
+    }
+    try {
+      return build(config, sessions, flowSessions, previous, opening);
+    } catch (RuntimeException | Error e) {
+      closeWhenOpened(opening);
+      throw e;
+    }
+  }
+
+  private static Resources build(
+      BastionConfig config, SessionRegistry sessions, FlowSessions flowSessions, Resources previous, java.util.concurrent.FutureTask<AuditLog> opening) {
     CompiledPolicy policy = ConfigChecks.compile(config);
     FlowStage flow = new FlowStage(config.flow(), flowSessions);
     Function<Exchange, SessionFacts> sessionFacts =
@@ -93,12 +110,11 @@ final class Resources implements AutoCloseable {
     ResponseInspectionStage inspectResponse = new ResponseInspectionStage(
         config.firewall(),
         (exchange, findings) -> policy.decide(PolicyInput.of(exchange, sessionFacts.apply(exchange)).withResponseFindings(findings)).decision());
-    boolean sameAudit = previous != null && previous.config.audit().equals(config.audit()) && previous.config.dataDir().equals(config.dataDir());
     config.agents().values().stream()
         .filter(dev.bastion.config.AgentConfig::anonymous)
         .forEach(a -> java.util.logging.Logger.getLogger(Resources.class.getName())
             .warning("agent " + a.id() + " is anonymous: requests without a credential act as it (roles " + a.roles() + ")"));
-    AuditLog audit = sameAudit ? previous.audit : AuditLog.open(config.audit(), config.dataDir());
+    AuditLog audit = opening == null ? previous.audit : opened(opening);
     Resources built =
         new Resources(config, IdentifyStage.fromConfig(config), flow, decide, new Visibility(policy), audit, inspectRequest, inspectResponse);
     // limit state (buckets, loop windows) survives a reload that leaves the limits unchanged
@@ -106,6 +122,42 @@ final class Resources implements AutoCloseable {
         ? previous.limit
         : new dev.bastion.limits.LimitStage(config.rateLimits());
     return built;
+  }
+
+  /** The opened audit log, or the exception opening it threw, as if it had been opened here. */
+  private static AuditLog opened(java.util.concurrent.FutureTask<AuditLog> opening) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return opening.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      switch (e.getCause()) {
+        case RuntimeException r -> throw r;
+        case Error r -> throw r;
+        default -> throw new IllegalStateException(e.getCause());
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Closes an audit log being opened for a build that failed before using it. */
+  private static void closeWhenOpened(java.util.concurrent.FutureTask<AuditLog> opening) {
+    if (opening == null) {
+      return;
+    }
+    try {
+      opened(opening).close();
+    } catch (RuntimeException | Error suppressed) {
+      // the build's own failure is the one reported
+    }
   }
 
   Stage identify() {

@@ -159,7 +159,7 @@ class IntegrityGatewayTest {
   }
 
   private static int cli(StringWriter out, String... args) {
-    CommandLine cl = new CommandLine(new dev.bastion.cli.Main());
+    CommandLine cl = dev.bastion.cli.Main.commandLine(args);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(out, true));
     return cl.execute(args);
