@@ -14,15 +14,26 @@ import java.util.Objects;
  * @param metrics where metrics are pushed over OTLP; null = no push (the default)
  * @param metricsInterval how often metrics are pushed when {@code metrics} is set
  * @param logFormat how the access log and gateway messages are written to standard error
+ * @param sampleRatio the share of new traces (from 0 to 1) the gateway records when the agent sent
+ *     no trace context; a request that carries one follows the agent's sampled flag (parent-based)
  */
-public record TelemetryConfig(String serviceName, Otlp traces, boolean prometheus, Otlp metrics, Duration metricsInterval, LogFormat logFormat) {
+public record TelemetryConfig(
+    String serviceName, Otlp traces, boolean prometheus, Otlp metrics, Duration metricsInterval, LogFormat logFormat, double sampleRatio) {
 
-  public static final TelemetryConfig DEFAULT = new TelemetryConfig("bastion", null, true, null, Duration.ofSeconds(60), LogFormat.JSON);
+  public static final TelemetryConfig DEFAULT = new TelemetryConfig("bastion", null, true, null, Duration.ofSeconds(60), LogFormat.JSON, 1.0);
 
   public TelemetryConfig {
     Objects.requireNonNull(serviceName, "serviceName");
     Objects.requireNonNull(metricsInterval, "metricsInterval");
     Objects.requireNonNull(logFormat, "logFormat");
+    if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+      throw new IllegalArgumentException("sampleRatio must be from 0 to 1: " + sampleRatio);
+    }
+  }
+
+  /** Every new trace recorded ({@code sample_ratio: 1}). */
+  public TelemetryConfig(String serviceName, Otlp traces, boolean prometheus, Otlp metrics, Duration metricsInterval, LogFormat logFormat) {
+    this(serviceName, traces, prometheus, metrics, metricsInterval, logFormat, 1.0);
   }
 
   public boolean tracing() {

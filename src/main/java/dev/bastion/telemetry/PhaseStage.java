@@ -8,7 +8,6 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import java.time.Duration;
 
 /**
@@ -39,22 +38,38 @@ final class PhaseStage implements Stage {
   }
 
   private Outcome before(Exchange exchange, Chain chain) {
-    Span span = tracer.spanBuilder(phase.spanName).setSpanKind(SpanKind.INTERNAL).setParent(Context.current()).startSpan();
-    boolean[] ended = {false};
+    Before hand = new Before(tracer.spanBuilder(phase.spanName).setSpanKind(SpanKind.INTERNAL).startSpan(), exchange, chain);
     try {
-      return stage.handle(
-          exchange,
-          next -> {
-            if (!ended[0]) {
-              ended[0] = true;
-              end(span, exchange);
-            }
-            return chain.proceed(next);
-          });
+      return stage.handle(exchange, hand);
     } finally {
-      if (!ended[0]) {
-        end(span, exchange);
+      hand.end();
+    }
+  }
+
+  /** The chain a BEFORE phase hands on to: ends the phase's span at the hand-off (one object per call). */
+  private final class Before implements Chain {
+    private final Span span;
+    private final Exchange exchange;
+    private final Chain chain;
+    private boolean ended;
+
+    Before(Span span, Exchange exchange, Chain chain) {
+      this.span = span;
+      this.exchange = exchange;
+      this.chain = chain;
+    }
+
+    void end() {
+      if (!ended) {
+        ended = true;
+        PhaseStage.this.end(span, exchange);
       }
+    }
+
+    @Override
+    public Outcome proceed(Exchange next) {
+      end();
+      return chain.proceed(next);
     }
   }
 
@@ -91,25 +106,36 @@ final class PhaseStage implements Stage {
   }
 
   private Outcome after(Exchange exchange, Chain chain) {
-    Span[] span = {null};
-    long[] resumed = {0};
+    After hand = new After(chain);
     try {
-      return stage.handle(
-          exchange,
-          next -> {
-            try {
-              return chain.proceed(next);
-            } finally {
-              resumed[0] = System.nanoTime();
-              span[0] = tracer.spanBuilder(phase.spanName).setSpanKind(SpanKind.INTERNAL).setParent(Context.current()).startSpan();
-            }
-          });
+      return stage.handle(exchange, hand);
     } finally {
-      if (span[0] != null) {
-        span[0].end();
+      if (hand.span != null) {
+        hand.span.end();
         if (phase == Phase.AUDIT) {
-          metrics.auditWrite(Duration.ofNanos(System.nanoTime() - resumed[0]));
+          metrics.auditWrite(Duration.ofNanos(System.nanoTime() - hand.resumed));
         }
+      }
+    }
+  }
+
+  /** The chain an AFTER phase hands on to: starts the phase's span when the rest of the pipeline returns. */
+  private final class After implements Chain {
+    private final Chain chain;
+    private Span span;
+    private long resumed;
+
+    After(Chain chain) {
+      this.chain = chain;
+    }
+
+    @Override
+    public Outcome proceed(Exchange next) {
+      try {
+        return chain.proceed(next);
+      } finally {
+        resumed = System.nanoTime();
+        span = tracer.spanBuilder(phase.spanName).setSpanKind(SpanKind.INTERNAL).startSpan();
       }
     }
   }
