@@ -175,7 +175,7 @@ public final class Telemetry implements AutoCloseable {
 
   /** {@code stage}, with its part of the work as a child span of the exchange (see {@link Phase}). */
   public Stage phase(Phase phase, Stage stage) {
-    return new PhaseStage(stage, phase, tracer, metrics);
+    return new PhaseStage(stage, phase, tracer, metrics, config.minPhaseDuration());
   }
 
   /** The terminal stage, with forwarded calls as CLIENT spans and trace context sent upstream. */

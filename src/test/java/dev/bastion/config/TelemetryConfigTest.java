@@ -3,6 +3,7 @@ package dev.bastion.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -80,7 +81,9 @@ class TelemetryConfigTest {
     "telemetry: { traces: { sample_ratio: 1.5 } }\n",
     "telemetry: { traces: { sample_ratio: -0.1 } }\n",
     "telemetry: { traces: { sample_ratio: ten } }\n",
-    "telemetry: { traces: { sample_ratio: [0.5] } }\n"
+    "telemetry: { traces: { sample_ratio: [0.5] } }\n",
+    "telemetry: { traces: { min_phase_duration: 5 } }\n",
+    "telemetry: { traces: { min_phase_duration: soon } }\n"
   })
   void mistakesAreRejectedByBothTheLoaderAndTheSchema(String yaml) throws Exception {
     assertThat(ConfigTesting.invalid(yaml)).isNotEmpty();
@@ -91,7 +94,7 @@ class TelemetryConfigTest {
   @Test
   void theSchemaAcceptsAFullTelemetrySection() throws Exception {
     ConfigSchemaTest.loadSchema();
-    String yaml = "telemetry:\n  traces: { otlp: { endpoint: 'http://127.0.0.1:4318', protocol: http/protobuf, headers: { a: b } }, sample_ratio: 0.25 }\n"
+    String yaml = "telemetry:\n  traces: { otlp: { endpoint: 'http://127.0.0.1:4318', protocol: http/protobuf, headers: { a: b } }, sample_ratio: 0.25, min_phase_duration: 0ms }\n"
         + "  metrics: { prometheus: true, otlp: { endpoint: 'http://127.0.0.1:4317', protocol: grpc }, interval: 30s }\n  logs: { format: json }\n";
     assertThat(ConfigSchemaTest.schema.validate(ConfigSchemaTest.yamlToJson(yaml))).isEmpty();
     ConfigTesting.ok(yaml);
@@ -113,5 +116,12 @@ class TelemetryConfigTest {
     assertThat(e.path()).isEqualTo("telemetry.traces.sample_ratio");
     assertThat(e.message()).contains("from 0 to 1").contains("2");
     assertThat(e.line()).isEqualTo(3);
+  }
+
+  @Test
+  void phasesUnderOneMillisecondGetNoSpanByDefaultAndZeroRecordsEveryPhase() {
+    assertThat(ConfigTesting.ok("listen: 127.0.0.1:1\n").telemetry().minPhaseDuration()).isEqualTo(Duration.ofMillis(1));
+    assertThat(ConfigTesting.ok("telemetry: { traces: { min_phase_duration: 0ms } }\n").telemetry().minPhaseDuration()).isEqualTo(Duration.ZERO);
+    assertThat(ConfigTesting.ok("telemetry: { traces: { min_phase_duration: 5ms } }\n").telemetry().minPhaseDuration()).isEqualTo(Duration.ofMillis(5));
   }
 }
