@@ -28,7 +28,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 /** The {@code telemetry:} section: traces, metrics and the log format. */
 final class TelemetryBinding extends ValueBinder {
   static final List<String> TELEMETRY_KEYS = List.of("service_name", "traces", "metrics", "logs");
-  static final List<String> TRACES_KEYS = List.of("otlp");
+  static final List<String> TRACES_KEYS = List.of("otlp", "sample_ratio", "min_phase_duration");
   static final List<String> METRICS_KEYS = List.of("prometheus", "otlp", "interval");
   static final List<String> LOGS_KEYS = List.of("format");
   static final List<String> OTLP_KEYS = List.of("endpoint", "protocol", "headers");
@@ -58,6 +58,8 @@ final class TelemetryBinding extends ValueBinder {
     }
     Fields traces = section(f, "traces", TRACES_KEYS);
     TelemetryConfig.Otlp traceExport = traces == null ? null : otlp(traces, "/v1/traces");
+    Double sampleRatio = traces == null ? null : ratio(traces, "sample_ratio", d.sampleRatio());
+    Duration minPhase = traces == null ? null : minPhaseDuration(traces, d.minPhaseDuration());
     Fields metrics = section(f, "metrics", METRICS_KEYS);
     Boolean prometheus = metrics == null ? null : bool(metrics, "prometheus", d.prometheus());
     TelemetryConfig.Otlp metricExport = metrics == null ? null : otlp(metrics, "/v1/metrics");
@@ -68,10 +70,56 @@ final class TelemetryBinding extends ValueBinder {
         : d.logFormat();
     boolean tracesBad = traces == null || (traces.has("otlp") && traceExport == null);
     boolean metricsBad = metrics == null || (metrics.has("otlp") && metricExport == null);
-    if (serviceName == null || tracesBad || metricsBad || prometheus == null || interval == null || format == null) {
+    if (serviceName == null || tracesBad || metricsBad || prometheus == null || interval == null || format == null || sampleRatio == null || minPhase == null) {
       return null;
     }
-    return new TelemetryConfig(serviceName, traceExport, prometheus, metricExport, interval, format);
+    return new TelemetryConfig(serviceName, traceExport, prometheus, metricExport, interval, format, sampleRatio, minPhase);
+  }
+
+  /** A duration, where (unlike most durations) zero is allowed: every phase gets its span. */
+  private Duration minPhaseDuration(Fields f, Duration fallback) {
+    if (f.has("min_phase_duration") && kindOf(f.value("min_phase_duration")) == Kind.TEXT
+        && ((ScalarNode) f.value("min_phase_duration")).getValue().matches("0+(ms|s|m|h)")) {
+      return Duration.ZERO;
+    }
+    return duration(f, "min_phase_duration", fallback);
+  }
+
+  /** A number from 0 to 1 (e.g. {@code 0.1}, {@code 1}); null when invalid (recorded). */
+  private Double ratio(Fields f, String key, double fallback) {
+    if (!f.has(key)) {
+      return fallback;
+    }
+    Node node = f.value(key);
+    String p = f.path(key);
+    String expected = "a number from 0 to 1 (the share of new traces recorded, e.g. 0.1)";
+    String text;
+    String shown;
+    Kind k = kindOf(node);
+    if (k == Kind.INT || k == Kind.FLOAT) {
+      text = ((ScalarNode) node).getValue();
+      shown = text;
+    } else if (k == Kind.TEXT && ((ScalarNode) node).getValue().contains("${")) {
+      Text t = text(node, p, expected);
+      if (t == null) {
+        return null;
+      }
+      text = t.value();
+      shown = show(t);
+    } else {
+      errors.add(p, node, "expected " + expected + "; got " + kind(node));
+      return null;
+    }
+    if (!text.matches("\\+?[0-9]{1,3}(\\.[0-9]{0,12})?|\\+?\\.[0-9]{1,12}")) {
+      errors.add(p, node, "expected " + expected + "; got " + shown);
+      return null;
+    }
+    double v = Double.parseDouble(text);
+    if (v > 1) {
+      errors.add(p, node, "expected " + expected + "; got " + shown);
+      return null;
+    }
+    return v;
   }
 
   /** An optional {@code otlp:} block; null when absent (or recorded when invalid). */

@@ -14,15 +14,38 @@ import java.util.Objects;
  * @param metrics where metrics are pushed over OTLP; null = no push (the default)
  * @param metricsInterval how often metrics are pushed when {@code metrics} is set
  * @param logFormat how the access log and gateway messages are written to standard error
+ * @param sampleRatio the share of new traces (from 0 to 1) the gateway records when the agent sent
+ *     no trace context; a request that carries one follows the agent's sampled flag (parent-based)
+ * @param minPhaseDuration a phase (identify, policy, inspection, audit) gets its own child span
+ *     when it took at least this long, or when it refused; zero records every phase
  */
-public record TelemetryConfig(String serviceName, Otlp traces, boolean prometheus, Otlp metrics, Duration metricsInterval, LogFormat logFormat) {
+public record TelemetryConfig(
+    String serviceName,
+    Otlp traces,
+    boolean prometheus,
+    Otlp metrics,
+    Duration metricsInterval,
+    LogFormat logFormat,
+    double sampleRatio,
+    Duration minPhaseDuration) {
 
-  public static final TelemetryConfig DEFAULT = new TelemetryConfig("bastion", null, true, null, Duration.ofSeconds(60), LogFormat.JSON);
+  public static final Duration DEFAULT_MIN_PHASE_DURATION = Duration.ofMillis(1);
+  public static final TelemetryConfig DEFAULT =
+      new TelemetryConfig("bastion", null, true, null, Duration.ofSeconds(60), LogFormat.JSON, 1.0, DEFAULT_MIN_PHASE_DURATION);
 
   public TelemetryConfig {
     Objects.requireNonNull(serviceName, "serviceName");
     Objects.requireNonNull(metricsInterval, "metricsInterval");
     Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(minPhaseDuration, "minPhaseDuration");
+    if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+      throw new IllegalArgumentException("sampleRatio must be from 0 to 1: " + sampleRatio);
+    }
+  }
+
+  /** Every new trace recorded, phases under the default duration without a span of their own. */
+  public TelemetryConfig(String serviceName, Otlp traces, boolean prometheus, Otlp metrics, Duration metricsInterval, LogFormat logFormat) {
+    this(serviceName, traces, prometheus, metrics, metricsInterval, logFormat, 1.0, DEFAULT_MIN_PHASE_DURATION);
   }
 
   public boolean tracing() {

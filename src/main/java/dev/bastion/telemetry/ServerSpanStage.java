@@ -44,6 +44,29 @@ final class ServerSpanStage implements Stage {
   private final Tracer tracer;
   private final GatewayMetrics metrics;
   private final HostPort listen;
+  private final AttributeCache<Measured> measuredCache = new AttributeCache<>(Measured::attributes);
+
+  /** What a measurement's attributes are made of; all bounded by the catalog but the protocol version. */
+  record Measured(String method, String tool, String prompt, String protocolVersion, String errorType, Integer rpc) {
+    Attributes attributes() {
+      AttributesBuilder m = Attributes.builder().put(SemConv.MCP_METHOD_NAME, method).put(SemConv.NETWORK_TRANSPORT, "tcp");
+      if (protocolVersion != null) {
+        m.put(SemConv.MCP_PROTOCOL_VERSION, protocolVersion);
+      }
+      if (tool != null) {
+        m.put(SemConv.GEN_AI_TOOL_NAME, tool).put(SemConv.GEN_AI_OPERATION_NAME, "execute_tool");
+      } else if (prompt != null) {
+        m.put(SemConv.GEN_AI_PROMPT_NAME, prompt);
+      }
+      if (errorType != null) {
+        m.put(SemConv.ERROR_TYPE, errorType);
+        if (rpc != null) {
+          m.put(SemConv.RPC_RESPONSE_STATUS_CODE, Integer.toString(rpc));
+        }
+      }
+      return m.build();
+    }
+  }
 
   ServerSpanStage(Tracer tracer, GatewayMetrics metrics, HostPort listen) {
     this.tracer = tracer;
@@ -88,27 +111,20 @@ final class ServerSpanStage implements Stage {
   private void finish(Span span, Exchange exchange, String method, Outcome outcome, Duration took) {
     ExchangeLog log = exchange.log();
     Target target = log.target();
-    AttributesBuilder m = Attributes.builder().put(SemConv.MCP_METHOD_NAME, method).put(SemConv.NETWORK_TRANSPORT, "tcp");
-    if (exchange.protocolVersion() != null) {
-      m.put(SemConv.MCP_PROTOCOL_VERSION, AccessLogStage.safe(exchange.protocolVersion(), 32));
-    }
+    String protocolVersion = exchange.protocolVersion() != null ? AccessLogStage.safe(exchange.protocolVersion(), 32) : null;
     String spanName = method;
+    String tool = null;
+    String prompt = null;
     if (method.equals("tools/call") && target.kind() == Target.Kind.TOOL) {
-      m.put(SemConv.GEN_AI_TOOL_NAME, target.exposedName()).put(SemConv.GEN_AI_OPERATION_NAME, "execute_tool");
-      spanName = method + " " + target.exposedName();
+      tool = target.exposedName();
+      spanName = method + " " + tool;
     } else if (method.equals("prompts/get") && target.kind() == Target.Kind.PROMPT) {
-      m.put(SemConv.GEN_AI_PROMPT_NAME, target.exposedName());
-      spanName = method + " " + target.exposedName();
+      prompt = target.exposedName();
+      spanName = method + " " + prompt;
     }
     String errorType = errorType(outcome, exchange.era());
-    if (errorType != null) {
-      m.put(SemConv.ERROR_TYPE, errorType);
-      Integer rpc = rpcCode(outcome, exchange.era());
-      if (rpc != null) {
-        m.put(SemConv.RPC_RESPONSE_STATUS_CODE, Integer.toString(rpc));
-      }
-    }
-    Attributes measured = m.build();
+    Integer rpc = errorType != null ? rpcCode(outcome, exchange.era()) : null;
+    Attributes measured = measuredCache.get(new Measured(method, tool, prompt, protocolVersion, errorType, rpc));
     metrics.serverOperation(took, measured);
     if (outcome instanceof Outcome.Failure f && LIMITS.contains(f.fault().code())) {
       metrics.limitRejected(f.fault().code().wireName());

@@ -27,6 +27,7 @@ import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.prometheus.metrics.config.EscapingScheme;
@@ -80,6 +81,7 @@ public final class Telemetry implements AutoCloseable {
       this.tracerProvider =
           SdkTracerProvider.builder()
               .setResource(resource)
+              .setSampler(sampler(config.sampleRatio()))
               .addSpanProcessor(exporters.synchronousSpans() ? SimpleSpanProcessor.create(spanExporter) : BatchSpanProcessor.builder(spanExporter).build())
               .build();
       this.tracer = tracerProvider.get(SCOPE, version);
@@ -113,6 +115,15 @@ public final class Telemetry implements AutoCloseable {
   /** Starts telemetry with the given exporters in place of the configured ones. */
   public static Telemetry start(TelemetryConfig config, String version, HostPort listen, Exporters exporters) {
     return new Telemetry(config, version, listen, exporters);
+  }
+
+  /**
+   * Parent-based: a request carrying the agent's trace context is recorded exactly when the agent
+   * sampled it; a new trace is recorded with the configured ratio (by trace id, so a trace is kept
+   * or dropped whole).
+   */
+  static Sampler sampler(double ratio) {
+    return Sampler.parentBased(ratio >= 1 ? Sampler.alwaysOn() : Sampler.traceIdRatioBased(ratio));
   }
 
   private static SpanExporter otlpSpans(TelemetryConfig.Otlp otlp) {
@@ -164,7 +175,7 @@ public final class Telemetry implements AutoCloseable {
 
   /** {@code stage}, with its part of the work as a child span of the exchange (see {@link Phase}). */
   public Stage phase(Phase phase, Stage stage) {
-    return new PhaseStage(stage, phase, tracer, metrics);
+    return new PhaseStage(stage, phase, tracer, metrics, config.minPhaseDuration());
   }
 
   /** The terminal stage, with forwarded calls as CLIENT spans and trace context sent upstream. */

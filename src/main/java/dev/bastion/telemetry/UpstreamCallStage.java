@@ -31,6 +31,24 @@ final class UpstreamCallStage implements Stage {
   private final Tracer tracer;
   private final GatewayMetrics metrics;
   private final Function<String, Optional<UpstreamConfig>> upstreams;
+  private final AttributeCache<Call> common = new AttributeCache<>(this::attributes);
+
+  /** A forwarded call's attributes: the span's and the measurement's (with the error type when it failed). */
+  record Call(String method, String server, Target.Kind kind, String upstreamName, String errorType) {}
+
+  private Attributes attributes(Call c) {
+    AttributesBuilder attrs = Attributes.builder().put(SemConv.MCP_METHOD_NAME, c.method()).put(SemConv.UPSTREAM, c.server());
+    if (c.kind() == Target.Kind.TOOL) {
+      attrs.put(SemConv.GEN_AI_TOOL_NAME, c.upstreamName()).put(SemConv.GEN_AI_OPERATION_NAME, "execute_tool");
+    } else if (c.kind() == Target.Kind.PROMPT) {
+      attrs.put(SemConv.GEN_AI_PROMPT_NAME, c.upstreamName());
+    }
+    upstreams.apply(c.server()).ifPresent(u -> transport(u, attrs));
+    if (c.errorType() != null) {
+      attrs.put(SemConv.ERROR_TYPE, c.errorType());
+    }
+    return attrs.build();
+  }
 
   UpstreamCallStage(Stage terminal, Tracer tracer, GatewayMetrics metrics, Function<String, Optional<UpstreamConfig>> upstreams) {
     this.terminal = terminal;
@@ -52,18 +70,11 @@ final class UpstreamCallStage implements Stage {
     }
     String method = request.method();
     boolean named = target.kind() == Target.Kind.TOOL || target.kind() == Target.Kind.PROMPT;
-    AttributesBuilder attrs = Attributes.builder().put(SemConv.MCP_METHOD_NAME, method).put(SemConv.UPSTREAM, target.server());
-    if (target.kind() == Target.Kind.TOOL) {
-      attrs.put(SemConv.GEN_AI_TOOL_NAME, target.upstreamName()).put(SemConv.GEN_AI_OPERATION_NAME, "execute_tool");
-    } else if (target.kind() == Target.Kind.PROMPT) {
-      attrs.put(SemConv.GEN_AI_PROMPT_NAME, target.upstreamName());
-    }
-    upstreams.apply(target.server()).ifPresent(c -> transport(c, attrs));
-    Attributes common = attrs.build();
+    String name = named ? target.upstreamName() : null; // a resource's URI is the span's attribute, not the metric's
+    Attributes common = this.common.get(new Call(method, target.server(), target.kind(), name, null));
     Span span =
         tracer.spanBuilder(named ? method + " " + target.upstreamName() : method)
             .setSpanKind(SpanKind.CLIENT)
-            .setParent(Context.current())
             .setAllAttributes(common)
             .startSpan();
     if (target.kind() == Target.Kind.RESOURCE) {
@@ -86,7 +97,7 @@ final class UpstreamCallStage implements Stage {
     if (errorType != null) {
       span.setStatus(StatusCode.ERROR);
       span.setAttribute(SemConv.ERROR_TYPE, errorType);
-      measured = common.toBuilder().put(SemConv.ERROR_TYPE, errorType).build();
+      measured = this.common.get(new Call(method, target.server(), target.kind(), name, errorType));
     }
     span.end();
     Duration latency = exchange.log().upstreamLatency() != null ? exchange.log().upstreamLatency() : Duration.ofNanos(System.nanoTime() - start);

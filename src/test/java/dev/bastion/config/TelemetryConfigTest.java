@@ -3,6 +3,7 @@ package dev.bastion.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,7 +77,13 @@ class TelemetryConfigTest {
     "telemetry: { metrics: { prometheus: maybe } }\n",
     "telemetry: { metrics: { interval: 10 } }\n",
     "telemetry: { logs: { format: xml } }\n",
-    "telemetry: { service_name: 'has space' }\n"
+    "telemetry: { service_name: 'has space' }\n",
+    "telemetry: { traces: { sample_ratio: 1.5 } }\n",
+    "telemetry: { traces: { sample_ratio: -0.1 } }\n",
+    "telemetry: { traces: { sample_ratio: ten } }\n",
+    "telemetry: { traces: { sample_ratio: [0.5] } }\n",
+    "telemetry: { traces: { min_phase_duration: 5 } }\n",
+    "telemetry: { traces: { min_phase_duration: soon } }\n"
   })
   void mistakesAreRejectedByBothTheLoaderAndTheSchema(String yaml) throws Exception {
     assertThat(ConfigTesting.invalid(yaml)).isNotEmpty();
@@ -87,9 +94,34 @@ class TelemetryConfigTest {
   @Test
   void theSchemaAcceptsAFullTelemetrySection() throws Exception {
     ConfigSchemaTest.loadSchema();
-    String yaml = "telemetry:\n  traces: { otlp: { endpoint: 'http://127.0.0.1:4318', protocol: http/protobuf, headers: { a: b } } }\n"
+    String yaml = "telemetry:\n  traces: { otlp: { endpoint: 'http://127.0.0.1:4318', protocol: http/protobuf, headers: { a: b } }, sample_ratio: 0.25, min_phase_duration: 0ms }\n"
         + "  metrics: { prometheus: true, otlp: { endpoint: 'http://127.0.0.1:4317', protocol: grpc }, interval: 30s }\n  logs: { format: json }\n";
     assertThat(ConfigSchemaTest.schema.validate(ConfigSchemaTest.yamlToJson(yaml))).isEmpty();
     ConfigTesting.ok(yaml);
+  }
+
+  @Test
+  void theSampleRatioDefaultsToEveryTraceAndTakesANumberFromZeroToOne() {
+    assertThat(ConfigTesting.ok("telemetry: { traces: { otlp: { endpoint: 'http://c:4318' } } }\n").telemetry().sampleRatio()).isEqualTo(1.0);
+    assertThat(ConfigTesting.ok("telemetry: { traces: { sample_ratio: 0.1 } }\n").telemetry().sampleRatio()).isEqualTo(0.1);
+    assertThat(ConfigTesting.ok("telemetry: { traces: { sample_ratio: 0 } }\n").telemetry().sampleRatio()).isEqualTo(0.0);
+    assertThat(ConfigTesting.ok("telemetry: { traces: { sample_ratio: 1 } }\n").telemetry().sampleRatio()).isEqualTo(1.0);
+    assertThat(ConfigTesting.ok(ConfigLoader.parse("telemetry: { traces: { sample_ratio: '${env:R}' } }\n", ConfigTesting.BASE, Map.of("R", "0.5")::get))
+        .telemetry().sampleRatio()).isEqualTo(0.5);
+  }
+
+  @Test
+  void aSampleRatioAboveOneIsRefusedWithThePathAndLine() {
+    ConfigError e = ConfigTesting.onlyError("telemetry:\n  traces:\n    sample_ratio: 2\n");
+    assertThat(e.path()).isEqualTo("telemetry.traces.sample_ratio");
+    assertThat(e.message()).contains("from 0 to 1").contains("2");
+    assertThat(e.line()).isEqualTo(3);
+  }
+
+  @Test
+  void phasesUnderOneMillisecondGetNoSpanByDefaultAndZeroRecordsEveryPhase() {
+    assertThat(ConfigTesting.ok("listen: 127.0.0.1:1\n").telemetry().minPhaseDuration()).isEqualTo(Duration.ofMillis(1));
+    assertThat(ConfigTesting.ok("telemetry: { traces: { min_phase_duration: 0ms } }\n").telemetry().minPhaseDuration()).isEqualTo(Duration.ZERO);
+    assertThat(ConfigTesting.ok("telemetry: { traces: { min_phase_duration: 5ms } }\n").telemetry().minPhaseDuration()).isEqualTo(Duration.ofMillis(5));
   }
 }
