@@ -133,6 +133,10 @@ public final class HttpUpstream implements Upstream {
     }
     Map<HeaderName, String> configured = new LinkedHashMap<>();
     config.headers().forEach((k, v) -> configured.put(HeaderNames.create(k), v.reveal()));
+    // Name the gateway, not its HTTP library and version, unless the operator chose a value.
+    if (configured.keySet().stream().noneMatch(h -> h.lowerCase().equals("user-agent"))) {
+      configured.put(HeaderNames.USER_AGENT, Protocol.CLIENT_NAME + "/" + Protocol.CLIENT_VERSION);
+    }
     this.headers = configured;
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();

@@ -99,6 +99,8 @@ class HttpUpstreamTest {
 
     assertThat(server.received).hasSizeGreaterThanOrEqualTo(4);
     assertThat(server.received).allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer upstream-key"));
+    // the gateway names itself, never its HTTP library and that library's version
+    assertThat(server.received).allSatisfy(r -> assertThat(r.header("User-Agent")).startsWith("bastion/").doesNotContainIgnoringCase("helidon"));
   }
 
   @Test
