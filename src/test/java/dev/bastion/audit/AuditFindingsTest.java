@@ -6,17 +6,14 @@ import dev.bastion.config.ConfigLoader;
 import dev.bastion.config.ConfigResult;
 import dev.bastion.gateway.Gateway;
 import dev.bastion.pipeline.Finding;
+import dev.bastion.testing.McpWire;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -24,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Firewall findings in the audit record: a session that handles secrets (one blocked in the
@@ -33,8 +30,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class AuditFindingsTest {
   private static final String KEY = "audit-findings-key";
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   // public example formats, assembled so this source file does not hold them whole either
   private static final String AWS_KEY = "AKIA" + "Q3EXAMPLE7KEY4ZZ";
   private static final String GITHUB_TOKEN = "ghp_" + "R7dK2mQ9xL4vT8nB3wF6yH1jC5sP0aZ3eU9i";
@@ -127,21 +122,12 @@ class AuditFindingsTest {
     return Gateway.start(((ConfigResult.Ok) result).config());
   }
 
-  private static JsonNode call(Gateway gateway, int id, String tool, String argumentsJson) throws Exception {
-    String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
-        + "\",\"arguments\":" + argumentsJson
-        + ",\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}";
-    HttpRequest request = HttpRequest.newBuilder(URI.create(gateway.mcpUrl()))
-        .timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + KEY)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json, text/event-stream")
-        .header("MCP-Protocol-Version", "2026-07-28")
-        .header("Mcp-Method", "tools/call")
-        .header("Mcp-Name", tool)
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
-    return JSON.readTree(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body());
+  /** A 2026-07-28 {@code tools/call} as the agent holding {@link #KEY}; the answer's message. */
+  private static JsonNode call(Gateway gateway, int id, String tool, String argumentsJson) {
+    String params = "{\"name\":\"" + tool + "\",\"arguments\":" + argumentsJson + "}";
+    McpWire agent = new McpWire(URI.create(gateway.mcpUrl()), KEY);
+    ObjectNode p = McpWire.obj(params);
+    return agent.post(McpWire.statelessBody(id, "tools/call", p).toString(), McpWire.statelessHeaders("tools/call", p)).message();
   }
 
   private static String cli(Path data, String... args) {
