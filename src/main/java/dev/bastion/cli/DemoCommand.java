@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,6 +28,12 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--admin-port", defaultValue = "9090", description = "Port of the admin endpoint (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
+  @Option(
+      names = "--training-run",
+      hidden = true,
+      description = "Start, serve one scripted agent session, stop (the launcher's AOT cache training run).")
+  boolean trainingRun;
+
   @Override
   public Integer call() throws IOException, NoSuchAlgorithmException {
     Files.createDirectories(dir);
@@ -42,6 +49,11 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path config = dir.resolve("bastion.yaml");
     Files.writeString(config, demoConfig(KeyCommand.digest(key)), StandardCharsets.UTF_8);
+    if (trainingRun) {
+      AtomicBoolean answered = new AtomicBoolean();
+      int code = Runner.serve(config, System.out, System.err, gateway -> answered.set(TrainingSession.run(gateway.mcpUrl(), key, System.err)), true);
+      return code == ExitCodes.OK && !answered.get() ? ExitCodes.ENVIRONMENT : code;
+    }
     String url = "http://127.0.0.1:" + port + "/mcp";
     return Runner.serve(
         config,

@@ -11,6 +11,7 @@ import java.net.BindException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 /** Runs a gateway from a config file until the process is told to stop; shared by serve and demo. */
 final class Runner {
@@ -23,6 +24,14 @@ final class Runner {
   }
 
   static int serve(Path file, PrintStream out, PrintStream err, Runnable afterStart) {
+    return serve(file, out, err, gateway -> afterStart.run(), false);
+  }
+
+  /**
+   * Runs the gateway until the process is told to stop, or — with {@code stopAfterStart} — until
+   * {@code afterStart} returns (the launcher's training run: start, one scripted session, clean exit).
+   */
+  static int serve(Path file, PrintStream out, PrintStream err, Consumer<Gateway> afterStart, boolean stopAfterStart) {
     BastionConfig config;
     switch (ConfigChecks.load(file)) {
       case ConfigResult.Ok ok -> config = ok.config();
@@ -41,6 +50,15 @@ final class Runner {
       }
       err.println("bastion: could not start: " + (cause instanceof BindException ? "address in use (" + config.listen() + " or " + config.admin() + ")" : cause.getMessage()));
       return ExitCodes.ENVIRONMENT;
+    }
+    if (stopAfterStart) {
+      out.println("bastion: mcp endpoint " + gateway.mcpUrl());
+      try {
+        afterStart.accept(gateway);
+      } finally {
+        gateway.close();
+      }
+      return ExitCodes.OK;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     ConfigWatcher watcher;
@@ -81,7 +99,7 @@ final class Runner {
                 "bastion-shutdown"));
     out.println("bastion: mcp endpoint " + gateway.mcpUrl());
     out.println("bastion: admin " + gateway.adminUrl());
-    afterStart.run();
+    afterStart.accept(gateway);
     out.flush();
     try {
       stopped.await();

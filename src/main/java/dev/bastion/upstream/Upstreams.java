@@ -2,10 +2,12 @@ package dev.bastion.upstream;
 
 import dev.bastion.config.UpstreamConfig;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** Builds the {@link Upstream} for a configured server. The result is not started yet. */
 public final class Upstreams {
@@ -46,17 +48,29 @@ public final class Upstreams {
    * JVM options of a builtin child: a small tool server that answers a few calls, so the serial
    * collector, a bounded heap and only the quick (C1) compiler — its start-up sits on the gateway's
    * path to ready, and full tiered compilation there costs more CPU than the server ever uses. When
-   * this JVM runs with an AppCDS archive (the {@code ./bastion} launcher), the child gets its own
-   * archive beside it ({@code <name>-builtin.jsa}), created on its first clean exit and re-created
-   * when the jar changes.
+   * this JVM runs with an AOT cache ({@code -XX:AOTCache=<name>.aot}, the {@code ./bastion}
+   * launcher), the child maps its own cache beside it ({@code <name>-builtin.aot}, which the launcher
+   * trains with a scripted stdio session) if that file exists. When this JVM runs with an AppCDS
+   * archive instead ({@code -XX:SharedArchiveFile=<name>.jsa}), the child gets its own archive beside
+   * it ({@code <name>-builtin.jsa}), created on its first clean exit.
    */
   static List<String> builtinJvmOptions(List<String> parentOptions) {
+    return builtinJvmOptions(parentOptions, Files::isRegularFile);
+  }
+
+  static List<String> builtinJvmOptions(List<String> parentOptions, Predicate<Path> exists) {
     List<String> options = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1"));
     String prefix = "-XX:SharedArchiveFile=";
+    String aot = "-XX:AOTCache=";
     for (String o : parentOptions) {
       if (o.startsWith(prefix) && o.endsWith(".jsa") && o.length() > prefix.length() + 4) {
         String archive = o.substring(prefix.length(), o.length() - ".jsa".length()) + "-builtin.jsa";
         options.addAll(List.of("-XX:+AutoCreateSharedArchive", prefix + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+      } else if (o.startsWith(aot) && o.endsWith(".aot") && o.length() > aot.length() + 4) {
+        String cache = o.substring(aot.length(), o.length() - ".aot".length()) + "-builtin.aot";
+        if (exists.test(Path.of(cache))) {
+          options.addAll(List.of(aot + cache, "-Xlog:aot=off", "-Xlog:cds=off"));
+        }
       }
     }
     return options;

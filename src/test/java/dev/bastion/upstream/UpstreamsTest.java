@@ -41,6 +41,17 @@ class UpstreamsTest {
   }
 
   @Test
+  void aBuiltinChildMapsItsOwnAotCacheOnlyWhenTheGatewayHasOneAndTheChildsCacheExists() {
+    List<String> parent = List.of("-Xmx384m", "-XX:AOTCache=/opt/b/target/bastion.aot");
+    assertThat(Upstreams.builtinJvmOptions(parent, p -> p.equals(Path.of("/opt/b/target/bastion-builtin.aot"))))
+        .containsExactly(
+            "-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1",
+            "-XX:AOTCache=/opt/b/target/bastion-builtin.aot", "-Xlog:aot=off", "-Xlog:cds=off");
+    assertThat(Upstreams.builtinJvmOptions(parent, p -> false))
+        .containsExactly("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
+  }
+
+  @Test
   void anUnknownBuiltinIsRejectedByName() {
     assertThatThrownBy(() -> Upstreams.create(new UpstreamConfig.Builtin("x", "nope", null, null), CTX))
         .isInstanceOf(IllegalArgumentException.class)
