@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Load benchmark: Bastion against the mock upstream direct, nginx and mcp-proxy (docs/benchmarks.md).
-#   bench/run.sh            full run (about 6 minutes): table in target/bench/results.md
+#   bench/run.sh            full run (7 to 9 minutes): table in target/bench/results.md
 #   bench/run.sh --smoke    a few seconds per path: every path answers correct JSON-RPC; no figures
-# Settings (environment): ROUNDS (3), SECS (10, per round at 32 connections), SECS1 (5, at 1
-# connection), WARM (8), SESSIONS (10000), SERVER_CPU (0), LOAD_CPU (1), SKIP_PEERS=1 (Bastion and
-# the mock only), BUILD=0 (use the jar already built). Installs nginx-light and wrk from Debian
-# (needs root) and mcp-proxy from npm (pinned in bench/package.json) when they are missing.
+# Settings (environment): ROUNDS (3), SECS (10, per round at 32 connections), SECS1 (3, at 1
+# connection), WARM (10, the shortest warm-up), WARM_MAX (50, the longest), WARM_STEP (5),
+# SESSIONS (10000), SERVER_CPU (0), LOAD_CPU (1), SKIP_PEERS=1 (Bastion and the mock only), BUILD=0
+# (use the jar already built). Installs nginx-light and wrk from Debian (needs root) and mcp-proxy
+# from npm (pinned in bench/package.json) when they are missing.
+# Warm-up: each configuration is driven at 32 connections in WARM_STEP-second windows until it is
+# in its steady state, from WARM up to WARM_MAX seconds: a window in which a JVM's JIT compiler
+# threads took under 5% of the process's CPU and CPU time per request stopped falling (within 3% of
+# the window before). A fixed short warm-up left C2 compiling inside the measured rounds and charged
+# that CPU to whichever configuration has the most code. The curve is in target/bench/run/warmup.tsv.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -14,7 +20,8 @@ export PATH="$JAVA_HOME/bin:$PATH"
 
 SMOKE=0
 [ "${1:-}" = "--smoke" ] && SMOKE=1
-ROUNDS="${ROUNDS:-3}" SECS="${SECS:-10}" SECS1="${SECS1:-5}" WARM="${WARM:-8}" SESSIONS="${SESSIONS:-10000}"
+ROUNDS="${ROUNDS:-3}" SECS="${SECS:-10}" SECS1="${SECS1:-3}" SESSIONS="${SESSIONS:-10000}"
+WARM="${WARM:-10}" WARM_MAX="${WARM_MAX:-50}" WARM_STEP="${WARM_STEP:-5}"
 SERVER_CPU="${SERVER_CPU:-0}" LOAD_CPU="${LOAD_CPU:-1}" SKIP_PEERS="${SKIP_PEERS:-0}"
 out="$here/target/bench"
 rm -rf "$out/run" && mkdir -p "$out/run"
@@ -159,11 +166,41 @@ wrk_run() { # config connections seconds -> "BENCH ..." line
 }
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 
-log "warm-up (${WARM}s each)"
-for c in "${CONFIGS[@]}"; do wrk_run "$c" 32 "$WARM" >/dev/null; done
+jit_ticks() { # pid: CPU ticks of a JVM's JIT compiler threads (0 for other processes)
+  local total=0 t
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      "C1 CompilerThre"* | "C2 CompilerThre"*) total=$((total + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$total"
+}
+tck=$(getconf CLK_TCK)
+warmup="$out/run/warmup.tsv"
+echo -e "config\tseconds\tcpu_us_per_req\tjit_pct" >"$warmup"
+declare -A WARMED
+warm_up() { # config: WARM_STEP windows until steady (see the header), WARM to WARM_MAX seconds
+  local c=$1 el=0 prev=0 capped="" b0 b1 j0 j1 line reqs cpu jit
+  while :; do
+    b0=$(cpu_ticks "${PID[$c]}"); j0=$(jit_ticks "${PID[$c]}")
+    line=$(wrk_run "$c" 32 "$WARM_STEP")
+    b1=$(cpu_ticks "${PID[$c]}"); j1=$(jit_ticks "${PID[$c]}")
+    el=$((el + WARM_STEP))
+    reqs=$(field "$line" requests)
+    cpu=$(awk -v d=$((b1 - b0)) -v n="${reqs:-0}" -v t="$tck" 'BEGIN { printf "%.0f", (n > 0 ? d * 1e6 / t / n : 0) }')
+    jit=$(((j1 - j0) * 100 / (b1 - b0 > 0 ? b1 - b0 : 1)))
+    echo -e "$c\t$el\t$cpu\t$jit" >>"$warmup"
+    if [ "$el" -ge "$WARM" ] && [ "$jit" -lt 5 ] && [ "$prev" -gt 0 ] && [ $((cpu * 100)) -ge $((prev * 97)) ]; then break; fi
+    if [ "$el" -ge "$WARM_MAX" ]; then capped=" (cap)"; break; fi
+    prev=$cpu
+  done
+  WARMED[$c]="$el s$capped"
+  log "  $c: warmed $el s$capped (last window $cpu CPU us/req, JIT $jit%)"
+}
+log "warm-up (${WARM}-${WARM_MAX}s each, until steady)"
+for c in "${CONFIGS[@]}"; do warm_up "$c"; done
 raw="$out/run/raw.tsv"
 echo -e "round\tconfig\tconns\trps\tp50_us\tp99_us\trequests\terrors\tcpu_us_per_req" >"$raw"
-tck=$(getconf CLK_TCK)
 for ((r = 1; r <= ROUNDS; r++)); do
   log "round $r of $ROUNDS"
   for c in "${CONFIGS[@]}"; do
@@ -207,9 +244,10 @@ PIDS=()
 
 # ------------------------------------------------------------------ table
 python3 - "$raw" "$out/results.md" "$rss_sessions" "$hwm_sessions" "${startups[*]}" \
-  "$(for c in "${CONFIGS[@]}"; do printf '%s=%s=%s;' "$c" "${HWM[$c]}" "${LABEL[$c]}"; done)" <<'EOF'
+  "$(for c in "${CONFIGS[@]}"; do printf '%s=%s=%s;' "$c" "${HWM[$c]}" "${LABEL[$c]}"; done)" \
+  "$(for c in "${CONFIGS[@]}"; do printf '%s %s; ' "$c" "${WARMED[$c]}"; done)" <<'EOF'
 import csv, statistics, sys
-raw, dest, rss_s, hwm_s, startups, meta = sys.argv[1:7]
+raw, dest, rss_s, hwm_s, startups, meta, warmed = sys.argv[1:8]
 rows = list(csv.DictReader(open(raw), delimiter="\t"))
 info = [m.split("=", 2) for m in meta.split(";") if m]
 def med(c, conns, key):
@@ -224,7 +262,7 @@ for c, hwm, label in info:
     f = fig[c]
     out.append(f"| {label} | {f['rps']:.0f} | {f['p50']/1000:.2f} | {f['p99']/1000:.2f} | {f['p1']/1000:.3f} | {f['cpu']:.0f} | {int(hwm)/1024:.0f} | {errs} |")
 out.append("")
-out.append(f"Medians of {len(set(r['round'] for r in rows))} interleaved rounds.")
+out.append(f"Medians of {len(set(r['round'] for r in rows))} interleaved rounds, each configuration warmed until steady first ({warmed.strip().rstrip(';')}).")
 full = fig.get("bastion-full"); nginx = fig.get("nginx"); proxy = fig.get("proxy"); mock = fig.get("mock")
 out.append("")
 out.append("| target | measured | met |")

@@ -4,7 +4,6 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -22,6 +21,14 @@ public final class GatewayMetrics {
   private final DoubleHistogram auditWrite;
   private final LongCounter findings;
   private final AtomicReference<Observed> observed = new AtomicReference<>(Observed.NONE);
+  // attribute sets of the counters, built once per combination (effects, reason codes, detectors)
+  private final AttributeCache<Pair, Attributes> decisionAttributes =
+      new AttributeCache<>(p -> Attributes.of(SemConv.EFFECT, p.a(), SemConv.REASON, p.b()));
+  private final AttributeCache<String, Attributes> limitAttributes = new AttributeCache<>(reason -> Attributes.of(SemConv.REASON, reason));
+  private final AttributeCache<Pair, Attributes> findingAttributes =
+      new AttributeCache<>(p -> Attributes.of(SemConv.DETECTOR, p.a(), SemConv.ACTION, p.b()));
+
+  private record Pair(String a, String b) {}
 
   /** What the gauges read; the gateway supplies it once its parts exist. */
   public interface Observed {
@@ -95,33 +102,33 @@ public final class GatewayMetrics {
     observed.set(source == null ? Observed.NONE : source);
   }
 
-  void serverOperation(Duration d, Attributes attributes) {
-    serverDuration.record(seconds(d), attributes);
+  void serverOperation(long nanos, Attributes attributes) {
+    serverDuration.record(seconds(nanos), attributes);
   }
 
-  void clientOperation(Duration d, Attributes attributes) {
-    clientDuration.record(seconds(d), attributes);
+  void clientOperation(long nanos, Attributes attributes) {
+    clientDuration.record(seconds(nanos), attributes);
   }
 
   /** One policy decision; {@code reason} is the reason code, empty for allow. */
   void decision(String effect, String reason) {
-    decisions.add(1, Attributes.of(SemConv.EFFECT, effect, SemConv.REASON, reason));
+    decisions.add(1, decisionAttributes.get(new Pair(effect, reason)));
   }
 
   void limitRejected(String reason) {
-    limitRejections.add(1, Attributes.of(SemConv.REASON, reason));
+    limitRejections.add(1, limitAttributes.get(reason));
   }
 
-  void auditWrite(Duration d) {
-    auditWrite.record(seconds(d));
+  void auditWrite(long nanos) {
+    auditWrite.record(seconds(nanos));
   }
 
   /** A content-firewall finding: which detector fired and what was done (block, redact, record). */
   void finding(String detector, String action) {
-    findings.add(1, Attributes.of(SemConv.DETECTOR, detector, SemConv.ACTION, action));
+    findings.add(1, findingAttributes.get(new Pair(detector, action)));
   }
 
-  private static double seconds(Duration d) {
-    return d.toNanos() / 1e9;
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
   }
 }

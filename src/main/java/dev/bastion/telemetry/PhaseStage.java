@@ -140,7 +140,7 @@ final class PhaseStage implements Stage {
       if (hand.returned) {
         long took = System.nanoTime() - hand.resumed;
         if (phase == Phase.AUDIT) {
-          metrics.auditWrite(Duration.ofNanos(took));
+          metrics.auditWrite(took);
         }
         if (took >= minNanos) {
           long now = CLOCK.now();

@@ -2,6 +2,7 @@ package dev.bastion.telemetry;
 
 import dev.bastion.config.HostPort;
 import dev.bastion.jsonrpc.JsonRpcMessage;
+import dev.bastion.mcp.ProtocolVersions;
 import dev.bastion.mcp.WireErrors;
 import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.Exchange;
@@ -19,8 +20,6 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import java.time.Duration;
-import java.util.Locale;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -41,10 +40,14 @@ final class ServerSpanStage implements Stage {
           "notifications/roots/list_changed");
   static final Set<ReasonCode> LIMITS = Set.of(ReasonCode.RATE_LIMITED, ReasonCode.PAYLOAD_TOO_LARGE, ReasonCode.UPSTREAM_RESPONSE_TOO_LARGE);
 
+  /** Protocol versions recorded as they are; anything else an agent sent is redacted and clipped. */
+  static final Set<String> KNOWN_VERSIONS = Set.copyOf(java.util.stream.Stream.concat(ProtocolVersions.LEGACY.stream(), ProtocolVersions.STATELESS.stream()).toList());
+
   private final Tracer tracer;
   private final GatewayMetrics metrics;
-  private final HostPort listen;
-  private final AttributeCache<Measured> measuredCache = new AttributeCache<>(Measured::attributes);
+  /** network.protocol.name, server.address and server.port: the same on every server span. */
+  private final Attributes listener;
+  private final AttributeCache<Measured, Named> measuredCache;
 
   /** What a measurement's attributes are made of; all bounded by the catalog but the protocol version. */
   record Measured(String method, String tool, String prompt, String protocolVersion, String errorType, Integer rpc) {
@@ -66,12 +69,28 @@ final class ServerSpanStage implements Stage {
       }
       return m.build();
     }
+
+    String spanName() {
+      return tool != null ? method + " " + tool : prompt != null ? method + " " + prompt : method;
+    }
   }
+
+  /**
+   * Built once per {@link Measured} combination: the span's name, the measurement's attributes, and
+   * the span's attributes (the measurement's plus the listener's).
+   */
+  record Named(String spanName, Attributes measured, Attributes span) {}
 
   ServerSpanStage(Tracer tracer, GatewayMetrics metrics, HostPort listen) {
     this.tracer = tracer;
     this.metrics = metrics;
-    this.listen = listen;
+    this.listener =
+        Attributes.of(SemConv.NETWORK_PROTOCOL_NAME, "http", SemConv.SERVER_ADDRESS, listen.host(), SemConv.SERVER_PORT, (long) listen.port());
+    this.measuredCache =
+        new AttributeCache<>(m -> {
+          Attributes measured = m.attributes();
+          return new Named(m.spanName(), measured, measured.toBuilder().putAll(listener).build());
+        });
   }
 
   @Override
@@ -104,28 +123,26 @@ final class ServerSpanStage implements Stage {
       span.end();
       throw e;
     }
-    finish(span, exchange, method, outcome, Duration.ofNanos(System.nanoTime() - start));
+    finish(span, exchange, method, outcome, System.nanoTime() - start);
     return outcome;
   }
 
-  private void finish(Span span, Exchange exchange, String method, Outcome outcome, Duration took) {
+  private void finish(Span span, Exchange exchange, String method, Outcome outcome, long tookNanos) {
     ExchangeLog log = exchange.log();
     Target target = log.target();
-    String protocolVersion = exchange.protocolVersion() != null ? AccessLogStage.safe(exchange.protocolVersion(), 32) : null;
-    String spanName = method;
+    String version = exchange.protocolVersion();
+    String protocolVersion = version == null ? null : KNOWN_VERSIONS.contains(version) ? version : AccessLogStage.safe(version, 32);
     String tool = null;
     String prompt = null;
     if (method.equals("tools/call") && target.kind() == Target.Kind.TOOL) {
       tool = target.exposedName();
-      spanName = method + " " + tool;
     } else if (method.equals("prompts/get") && target.kind() == Target.Kind.PROMPT) {
       prompt = target.exposedName();
-      spanName = method + " " + prompt;
     }
     String errorType = errorType(outcome, exchange.era());
     Integer rpc = errorType != null ? rpcCode(outcome, exchange.era()) : null;
-    Attributes measured = measuredCache.get(new Measured(method, tool, prompt, protocolVersion, errorType, rpc));
-    metrics.serverOperation(took, measured);
+    Named named = measuredCache.get(new Measured(method, tool, prompt, protocolVersion, errorType, rpc));
+    metrics.serverOperation(tookNanos, named.measured());
     if (outcome instanceof Outcome.Failure f && LIMITS.contains(f.fault().code())) {
       metrics.limitRejected(f.fault().code().wireName());
     }
@@ -136,13 +153,10 @@ final class ServerSpanStage implements Stage {
       span.end();
       return;
     }
-    span.updateName(spanName);
-    span.setAllAttributes(measured);
-    span.setAttribute(SemConv.NETWORK_PROTOCOL_NAME, "http");
-    span.setAttribute(SemConv.ERA, exchange.era().name().toLowerCase(Locale.ROOT));
+    span.updateName(named.spanName());
+    span.setAllAttributes(named.span());
+    span.setAttribute(SemConv.ERA, era(exchange.era()));
     span.setAttribute(SemConv.EXCHANGE_ID, exchange.id());
-    span.setAttribute(SemConv.SERVER_ADDRESS, listen.host());
-    span.setAttribute(SemConv.SERVER_PORT, (long) listen.port());
     if (exchange.remoteAddress() != null) {
       span.setAttribute(SemConv.CLIENT_ADDRESS, exchange.remoteAddress());
     }
@@ -156,8 +170,7 @@ final class ServerSpanStage implements Stage {
       }
     }
     if (exchange.message() instanceof JsonRpcMessage.Request r) {
-      JsonNode id = r.id();
-      span.setAttribute(SemConv.JSONRPC_REQUEST_ID, AccessLogStage.safe(id.isString() ? id.asString() : id.toString(), 64));
+      span.setAttribute(SemConv.JSONRPC_REQUEST_ID, requestId(r.id()));
     }
     if (exchange.era() == Era.LEGACY) {
       String session = exchange.sessionId() != null ? exchange.sessionId() : log.createdSessionId();
@@ -180,6 +193,25 @@ final class ServerSpanStage implements Stage {
       span.setStatus(StatusCode.ERROR);
     }
     span.end();
+  }
+
+  /**
+   * The JSON-RPC id as recorded: an integer's digits as they are (no credential has the shape of a
+   * bare integer), anything else redacted and clipped like every other value an agent chose.
+   */
+  static String requestId(JsonNode id) {
+    if (id.isIntegralNumber()) {
+      String digits = id.toString();
+      return digits.length() <= 64 ? digits : AccessLogStage.safe(digits, 64);
+    }
+    return AccessLogStage.safe(id.isString() ? id.asString() : id.toString(), 64);
+  }
+
+  private static String era(Era era) {
+    return switch (era) {
+      case LEGACY -> "legacy";
+      case STATELESS -> "stateless";
+    };
   }
 
   /** The conventions' {@code error.type}: the reason code, the JSON-RPC code, or tool_error; null on success. */

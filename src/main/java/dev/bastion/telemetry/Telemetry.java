@@ -82,7 +82,7 @@ public final class Telemetry implements AutoCloseable {
           SdkTracerProvider.builder()
               .setResource(resource)
               .setSampler(sampler(config.sampleRatio()))
-              .addSpanProcessor(exporters.synchronousSpans() ? SimpleSpanProcessor.create(spanExporter) : BatchSpanProcessor.builder(spanExporter).build())
+              .addSpanProcessor(exporters.synchronousSpans() ? SimpleSpanProcessor.create(spanExporter) : batch(spanExporter))
               .build();
       this.tracer = tracerProvider.get(SCOPE, version);
     } else {
@@ -115,6 +115,19 @@ public final class Telemetry implements AutoCloseable {
   /** Starts telemetry with the given exporters in place of the configured ones. */
   public static Telemetry start(TelemetryConfig config, String version, HostPort listen, Exporters exporters) {
     return new Telemetry(config, version, listen, exporters);
+  }
+
+  /** Spans queued per export: each OTLP/HTTP export has a fixed cost (ExportBench), so fewer, larger exports. */
+  static final int EXPORT_BATCH = 2048;
+
+  /**
+   * Ends spans onto a queue that an exporter thread drains in batches of {@link #EXPORT_BATCH}
+   * (about 1 MB of protobuf at the gateway's span sizes, under the 4 MiB a gRPC collector accepts
+   * by default) or every 5 s, whichever comes first. The queue holds four batches so that a slow
+   * export does not drop spans at a few thousand per second.
+   */
+  private static BatchSpanProcessor batch(SpanExporter exporter) {
+    return BatchSpanProcessor.builder(exporter).setMaxExportBatchSize(EXPORT_BATCH).setMaxQueueSize(4 * EXPORT_BATCH).build();
   }
 
   /**

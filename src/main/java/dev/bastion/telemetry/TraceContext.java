@@ -36,8 +36,8 @@ final class TraceContext {
 
   /** The remote parent for an agent's message; {@link Context#root()} when none is valid. */
   static Context extract(ObjectNode params) {
-    Map<String, String> carrier = new HashMap<>(4);
     if (params != null && params.get("_meta") instanceof ObjectNode meta && meta.get(TRACEPARENT) instanceof JsonNode tp && tp.isString()) {
+      Map<String, String> carrier = new HashMap<>(4);
       carrier.put(TRACEPARENT, tp.asString());
       if (meta.get(TRACESTATE) instanceof JsonNode ts && ts.isString()) {
         carrier.put(TRACESTATE, ts.asString());
@@ -46,10 +46,10 @@ final class TraceContext {
       if (io.opentelemetry.api.trace.Span.fromContext(fromMeta).getSpanContext().isValid()) {
         return fromMeta;
       }
-      carrier.clear();
     }
     InboundTrace http = InboundTrace.CURRENT.orElse(InboundTrace.NONE);
     if (http.traceparent() != null) {
+      Map<String, String> carrier = new HashMap<>(4);
       carrier.put(TRACEPARENT, http.traceparent());
       if (http.tracestate() != null) {
         carrier.put(TRACESTATE, http.tracestate());

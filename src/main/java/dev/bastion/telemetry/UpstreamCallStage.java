@@ -31,10 +31,17 @@ final class UpstreamCallStage implements Stage {
   private final Tracer tracer;
   private final GatewayMetrics metrics;
   private final Function<String, Optional<UpstreamConfig>> upstreams;
-  private final AttributeCache<Call> common = new AttributeCache<>(this::attributes);
+  private final AttributeCache<Call, Named> common = new AttributeCache<>(c -> new Named(c.spanName(), attributes(c)));
 
   /** A forwarded call's attributes: the span's and the measurement's (with the error type when it failed). */
-  record Call(String method, String server, Target.Kind kind, String upstreamName, String errorType) {}
+  record Call(String method, String server, Target.Kind kind, String upstreamName, String errorType) {
+    String spanName() {
+      return upstreamName != null ? method + " " + upstreamName : method;
+    }
+  }
+
+  /** Built once per {@link Call}: the CLIENT span's name and the attributes it shares with the measurement. */
+  record Named(String spanName, Attributes attributes) {}
 
   private Attributes attributes(Call c) {
     AttributesBuilder attrs = Attributes.builder().put(SemConv.MCP_METHOD_NAME, c.method()).put(SemConv.UPSTREAM, c.server());
@@ -71,12 +78,8 @@ final class UpstreamCallStage implements Stage {
     String method = request.method();
     boolean named = target.kind() == Target.Kind.TOOL || target.kind() == Target.Kind.PROMPT;
     String name = named ? target.upstreamName() : null; // a resource's URI is the span's attribute, not the metric's
-    Attributes common = this.common.get(new Call(method, target.server(), target.kind(), name, null));
-    Span span =
-        tracer.spanBuilder(named ? method + " " + target.upstreamName() : method)
-            .setSpanKind(SpanKind.CLIENT)
-            .setAllAttributes(common)
-            .startSpan();
+    Named call = this.common.get(new Call(method, target.server(), target.kind(), name, null));
+    Span span = tracer.spanBuilder(call.spanName()).setSpanKind(SpanKind.CLIENT).setAllAttributes(call.attributes()).startSpan();
     if (target.kind() == Target.Kind.RESOURCE) {
       span.setAttribute(SemConv.MCP_RESOURCE_URI, AccessLogStage.safe(target.upstreamName(), 200));
     }
@@ -93,15 +96,15 @@ final class UpstreamCallStage implements Stage {
       throw e;
     }
     String errorType = ServerSpanStage.errorType(outcome, exchange.era());
-    Attributes measured = common; // a successful call is measured with the span's attributes as they are
+    Attributes measured = call.attributes(); // a successful call is measured with the span's attributes as they are
     if (errorType != null) {
       span.setStatus(StatusCode.ERROR);
       span.setAttribute(SemConv.ERROR_TYPE, errorType);
-      measured = this.common.get(new Call(method, target.server(), target.kind(), name, errorType));
+      measured = this.common.get(new Call(method, target.server(), target.kind(), name, errorType)).attributes();
     }
     span.end();
-    Duration latency = exchange.log().upstreamLatency() != null ? exchange.log().upstreamLatency() : Duration.ofNanos(System.nanoTime() - start);
-    metrics.clientOperation(latency, measured);
+    Duration latency = exchange.log().upstreamLatency();
+    metrics.clientOperation(latency != null ? latency.toNanos() : System.nanoTime() - start, measured);
     return outcome;
   }
 
