@@ -229,6 +229,12 @@ public final class SqliteAuditStore implements AuditStore {
         }
         insert.executeBatch();
         c.commit();
+        if (records.size() > 256) {
+          // the driver keeps a batch array as large as the largest batch and clears all of it after
+          // every batch: after a burst, start again with a small one
+          closeQuietly(insert);
+          insert = null;
+        }
       } catch (SQLException e) {
         closeQuietly(insert);
         insert = null;
