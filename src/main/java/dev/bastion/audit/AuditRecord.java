@@ -1,6 +1,7 @@
 package dev.bastion.audit;
 
 import dev.bastion.pipeline.Finding;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -137,7 +139,7 @@ public record AuditRecord(
     time = time.truncatedTo(ChronoUnit.MICROS);
     ruleIds = List.copyOf(ruleIds);
     labels = List.copyOf(labels);
-    findings = findings == null ? List.of() : findings.stream().map(AuditRecord::bounded).toList();
+    findings = findings == null || findings.isEmpty() ? List.of() : findings.stream().map(AuditRecord::bounded).toList();
     if (format != 1 && format != FORMAT) {
       throw new IllegalArgumentException("unknown audit record format " + format + " (this version knows 1 and " + FORMAT + ")");
     }
@@ -182,8 +184,7 @@ public record AuditRecord(
     if (newSeq < 1) {
       throw new IllegalArgumentException("seq starts at 1, was " + newSeq);
     }
-    AuditRecord placed = withChain(newSeq, newPrevHash, null);
-    return placed.withChain(newSeq, newPrevHash, placed.computeHash());
+    return withChain(newSeq, newPrevHash, hash(newSeq, newPrevHash));
   }
 
   AuditRecord withChain(long newSeq, String newPrevHash, String newHash) {
@@ -194,17 +195,102 @@ public record AuditRecord(
 
   /** Recomputes the hash from this record's content and {@code prevHash} (the stored hash is ignored). */
   public String computeHash() {
+    return hash(seq, prevHash);
+  }
+
+  /** The hash this record has at {@code atSeq} after {@code prev}. */
+  private String hash(long atSeq, String prev) {
     MessageDigest sha = CanonicalJson.sha256();
-    String prev = prevHash == null ? GENESIS_HASH : prevHash;
+    String p = prev == null ? GENESIS_HASH : prev;
     byte[] prevBytes;
     try {
-      prevBytes = HEX.parseHex(prev);
+      prevBytes = HEX.parseHex(p);
     } catch (IllegalArgumentException e) {
-      prevBytes = prev.getBytes(StandardCharsets.UTF_8);
+      prevBytes = p.getBytes(StandardCharsets.UTF_8);
     }
     sha.update(prevBytes);
-    sha.update(CanonicalJson.write(contentJson()).getBytes(StandardCharsets.UTF_8));
+    sha.update(contentText(atSeq, prev).getBytes(StandardCharsets.UTF_8));
     return HEX.formatHex(sha.digest());
+  }
+
+  /**
+   * {@code CanonicalJson.write(contentJson())} for this record at {@code atSeq} after {@code prev},
+   * written straight from the fields (no tree, no sorting): the names below are in canonical
+   * (sorted) order. {@code AuditFormatTest} checks that both give the same text.
+   */
+  String contentText(long atSeq, String prev) {
+    StringWriter out = new StringWriter(384 + args.length());
+    try (JsonGenerator g = CanonicalJson.MAPPER.createGenerator(out)) {
+      g.writeStartObject();
+      string(g, "agent", agent);
+      string(g, "args", args);
+      string(g, "argsDigest", argsDigest);
+      string(g, "effect", effect.wireName());
+      string(g, "era", era);
+      string(g, "exchangeId", exchangeId);
+      if (format >= 2) {
+        g.writeName("findings");
+        g.writeStartArray();
+        for (Finding f : findings) {
+          g.writeStartObject();
+          string(g, "action", f.action());
+          string(g, "category", f.category());
+          string(g, "detector", f.detector());
+          string(g, "direction", f.direction());
+          string(g, "location", f.location());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeName("format");
+        g.writeNumber(format);
+      }
+      strings(g, "labels", labels);
+      string(g, "method", method);
+      string(g, "prevHash", prev);
+      string(g, "protocolVersion", protocolVersion);
+      string(g, "reason", reason);
+      string(g, "resultDigest", resultDigest);
+      strings(g, "ruleIds", ruleIds);
+      g.writeName("seq");
+      g.writeNumber(atSeq);
+      string(g, "server", server);
+      string(g, "session", session);
+      string(g, "target", target);
+      string(g, "time", time.toString());
+      string(g, "traceId", traceId);
+      g.writeName("upstreamLatencyMs");
+      if (upstreamLatencyMs == null) {
+        g.writeNull();
+      } else {
+        g.writeNumber(upstreamLatencyMs.longValue());
+      }
+      string(g, "upstreamOutcome", upstreamOutcome);
+      string(g, "user", user);
+      g.writeEndObject();
+    }
+    return out.toString();
+  }
+
+  private static void string(JsonGenerator g, String name, String value) {
+    g.writeName(name);
+    if (value == null) {
+      g.writeNull();
+    } else {
+      g.writeString(value);
+    }
+  }
+
+  private static void strings(JsonGenerator g, String name, List<String> values) {
+    g.writeName(name);
+    g.writeStartArray();
+    for (String v : values) {
+      if (v == null) {
+        g.writeNull();
+      } else {
+        g.writeString(v);
+      }
+    }
+    g.writeEndArray();
   }
 
   /** Every field except {@code hash}, as a JSON object (the input of the hash). */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -45,6 +46,15 @@ public final class CanonicalJson {
     return out.toString();
   }
 
+  /** The text {@code body} writes with a canonical generator (callers keep the canonical rules). */
+  static String write(Consumer<JsonGenerator> body) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = MAPPER.createGenerator(out)) {
+      body.accept(g);
+    }
+    return out.toString();
+  }
+
   /** SHA-256 of the canonical text's UTF-8 bytes, as 64 lower-case hex digits. */
   public static String sha256Hex(JsonNode node) {
     return sha256Hex(write(node).getBytes(StandardCharsets.UTF_8));
@@ -56,13 +66,23 @@ public final class CanonicalJson {
 
   static MessageDigest sha256() {
     try {
+      return (MessageDigest) SHA256.clone(); // cheaper than a provider look-up per digest
+    } catch (CloneNotSupportedException e) {
+      return newSha256();
+    }
+  }
+
+  private static final MessageDigest SHA256 = newSha256();
+
+  private static MessageDigest newSha256() {
+    try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no SHA-256", e);
     }
   }
 
-  private static void writeNode(JsonGenerator g, JsonNode node) {
+  static void writeNode(JsonGenerator g, JsonNode node) {
     if (node == null || node.isNull() || node.isMissingNode()) {
       g.writeNull();
       return;

@@ -4,12 +4,15 @@ import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -48,18 +51,43 @@ public final class ConservativeRedactor implements ArgumentRedactor {
       "api key", "api keys", "private key", "access key", "secret key", "client secret", "set cookie");
 
 
+  /**
+   * A value pattern with the literal text every match of it contains ({@code mayMatch}): a string
+   * without that text cannot match, so the RE2 matcher is not run on it. Most strings contain none
+   * of these literals, which makes redaction of ordinary text a few {@code indexOf} scans.
+   */
+  private record ValuePattern(String kind, Pattern pattern, String replacement, Predicate<String> mayMatch) {
+    ValuePattern(String kind, String regex, Predicate<String> mayMatch) {
+      this(kind, Pattern.compile(regex), "[REDACTED:" + kind + "]", mayMatch);
+    }
+  }
+
   /** Value patterns, applied in this order (Anthropic before OpenAI: both start {@code sk-}). */
-  private static final List<Map.Entry<String, Pattern>> VALUE_PATTERNS = List.of(
-      Map.entry("private-key", Pattern.compile(
-          "(?s)-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|$)")),
-      Map.entry("jwt", Pattern.compile("\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*")),
-      Map.entry("bearer-token", Pattern.compile("(?i)\\bbearer[ \\t]+[A-Za-z0-9._~+/=-]{8,}")),
-      Map.entry("aws-access-key", Pattern.compile("\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b")),
-      Map.entry("github-token", Pattern.compile("\\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})")),
-      Map.entry("slack-token", Pattern.compile("\\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-      Map.entry("stripe-key", Pattern.compile("\\b[sr]k_live_[A-Za-z0-9]{16,}")),
-      Map.entry("anthropic-key", Pattern.compile("\\bsk-ant-[A-Za-z0-9_-]{20,}")),
-      Map.entry("openai-key", Pattern.compile("\\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")));
+  private static final List<ValuePattern> VALUE_PATTERNS = List.of(
+      new ValuePattern("private-key",
+          "(?s)-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|$)",
+          s -> s.contains("-----BEGIN")),
+      new ValuePattern("jwt", "\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*", s -> s.contains("eyJ")),
+      // (?i) folds b, e, a and r only to their ASCII capitals (no other Unicode case orbit)
+      new ValuePattern("bearer-token", "(?i)\\bbearer[ \\t]+[A-Za-z0-9._~+/=-]{8,}", s -> containsAsciiIgnoreCase(s, "bearer")),
+      new ValuePattern("aws-access-key", "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b",
+          s -> s.contains("AKIA") || s.contains("ASIA") || s.contains("ABIA") || s.contains("ACCA")),
+      new ValuePattern("github-token", "\\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
+          s -> s.contains("gh") || s.contains("github_pat_")),
+      new ValuePattern("slack-token", "\\bxox[abposr]-[A-Za-z0-9-]{10,}", s -> s.contains("xox")),
+      new ValuePattern("stripe-key", "\\b[sr]k_live_[A-Za-z0-9]{16,}", s -> s.contains("k_live_")),
+      new ValuePattern("anthropic-key", "\\bsk-ant-[A-Za-z0-9_-]{20,}", s -> s.contains("sk-ant-")),
+      new ValuePattern("openai-key", "\\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", s -> s.contains("sk-")));
+
+  /**
+   * Lower-case ASCII text that every secret key contains (ignoring ASCII case): each secret word
+   * and each word of each secret pair contains one of them. A key without any is not secret, and
+   * its words need not be split out.
+   */
+  private static final List<String> KEY_NEEDLES =
+      List.of("pass", "pwd", "secret", "token", "auth", "credential", "key", "cookie", "session", "bearer");
+
+  private static final String KEY_NAME_REDACTED = "[REDACTED:key-name]";
 
   private final int maxStringChars;
   private final int maxTotalChars;
@@ -79,8 +107,8 @@ public final class ConservativeRedactor implements ArgumentRedactor {
 
   @Override
   public String redact(JsonNode arguments) {
-    JsonNode copy = redactNode(arguments == null ? JsonNodeFactory.instance.nullNode() : arguments);
-    String text = CanonicalJson.write(copy);
+    JsonNode in = arguments == null ? JsonNodeFactory.instance.nullNode() : arguments;
+    String text = CanonicalJson.write(g -> writeRedacted(g, in));
     if (text.length() <= maxTotalChars) {
       return text;
     }
@@ -94,6 +122,9 @@ public final class ConservativeRedactor implements ArgumentRedactor {
 
   /** Whether a key names a secret, by the word rules in the class comment. */
   public static boolean isSecretKey(String key) {
+    if (!mayNameSecret(key)) {
+      return false;
+    }
     List<String> words = words(key);
     for (int i = 0; i < words.size(); i++) {
       if (SECRET_WORDS.contains(words.get(i))) {
@@ -109,13 +140,48 @@ public final class ConservativeRedactor implements ArgumentRedactor {
   /** The string with every credential-shaped span replaced by {@code [REDACTED:kind]}. */
   public static String redactValue(String s) {
     String out = s;
-    for (Map.Entry<String, Pattern> p : VALUE_PATTERNS) {
-      Matcher m = p.getValue().matcher(out);
+    for (ValuePattern p : VALUE_PATTERNS) {
+      if (!p.mayMatch().test(out)) {
+        continue; // cannot match: the literal every match contains is absent
+      }
+      Matcher m = p.pattern().matcher(out);
       if (m.find()) {
-        out = m.replaceAll("[REDACTED:" + p.getKey() + "]");
+        out = m.replaceAll(p.replacement());
       }
     }
     return out;
+  }
+
+  private static boolean mayNameSecret(String key) {
+    for (String needle : KEY_NEEDLES) {
+      if (containsAsciiIgnoreCase(key, needle)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code s} contains {@code lower} (lower-case ASCII), ignoring the case of ASCII letters only. */
+  static boolean containsAsciiIgnoreCase(String s, String lower) {
+    int n = lower.length();
+    char first = lower.charAt(0);
+    for (int i = 0, last = s.length() - n; i <= last; i++) {
+      if (asciiLower(s.charAt(i)) != first) {
+        continue;
+      }
+      int j = 1;
+      while (j < n && asciiLower(s.charAt(i + j)) == lower.charAt(j)) {
+        j++;
+      }
+      if (j == n) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static char asciiLower(char c) {
+    return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
   }
 
   static List<String> words(String key) {
@@ -146,30 +212,66 @@ public final class ConservativeRedactor implements ArgumentRedactor {
     return words;
   }
 
-  private JsonNode redactNode(JsonNode node) {
+  /**
+   * Writes the canonical JSON of the redacted copy of {@code node} without building the copy: the
+   * same text as {@code CanonicalJson.write} of a tree in which every key went through {@link
+   * #redactValue} (made unique with {@code #2}, {@code #3}… in the original order when two became
+   * equal), every value under a secret key became {@code "[REDACTED:key-name]"}, and every string
+   * was redacted and truncated.
+   */
+  private void writeRedacted(JsonGenerator g, JsonNode node) {
     if (node.isObject()) {
-      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      List<Member> members = new ArrayList<>(node.size());
+      boolean renamed = false;
       for (Map.Entry<String, JsonNode> e : node.properties()) {
-        String key = uniqueKey(out, redactValue(e.getKey()));
-        if (isSecretKey(e.getKey())) {
-          out.put(key, "[REDACTED:key-name]");
+        String key = redactValue(e.getKey());
+        renamed |= !key.equals(e.getKey());
+        members.add(new Member(key, isSecretKey(e.getKey()) ? null : e.getValue()));
+      }
+      if (renamed) {
+        uniqueKeys(members);
+      }
+      members.sort(Comparator.comparing(Member::key));
+      g.writeStartObject();
+      for (Member m : members) {
+        g.writeName(m.key());
+        if (m.value() == null) {
+          g.writeString(KEY_NAME_REDACTED);
         } else {
-          out.set(key, redactNode(e.getValue()));
+          writeRedacted(g, m.value());
         }
       }
-      return out;
-    }
-    if (node.isArray()) {
-      ArrayNode out = JsonNodeFactory.instance.arrayNode();
+      g.writeEndObject();
+    } else if (node.isArray()) {
+      g.writeStartArray();
       for (JsonNode element : node.values()) {
-        out.add(redactNode(element));
+        writeRedacted(g, element);
       }
-      return out;
+      g.writeEndArray();
+    } else if (node.isString()) {
+      g.writeString(truncate(redactValue(node.stringValue())));
+    } else {
+      CanonicalJson.writeNode(g, node);
     }
-    if (node.isString()) {
-      return JsonNodeFactory.instance.stringNode(truncate(redactValue(node.stringValue())));
+  }
+
+  /** An object member of the redacted copy; {@code value} null when the key names a secret. */
+  private record Member(String key, JsonNode value) {}
+
+  /** Keys that redaction made equal get {@code #2}, {@code #3}…, first come first kept. */
+  private static void uniqueKeys(List<Member> members) {
+    Set<String> placed = new HashSet<>();
+    for (int i = 0; i < members.size(); i++) {
+      Member m = members.get(i);
+      String k = m.key();
+      for (int n = 2; placed.contains(k); n++) {
+        k = m.key() + "#" + n;
+      }
+      placed.add(k);
+      if (!k.equals(m.key())) {
+        members.set(i, new Member(k, m.value()));
+      }
     }
-    return node;
   }
 
   private String truncate(String s) {
@@ -181,13 +283,5 @@ public final class ConservativeRedactor implements ArgumentRedactor {
       cut--;
     }
     return s.substring(0, cut) + "…[TRUNCATED:" + s.length() + " chars]";
-  }
-
-  private static String uniqueKey(ObjectNode out, String key) {
-    String k = key;
-    for (int i = 2; out.has(k); i++) {
-      k = key + "#" + i;
-    }
-    return k;
   }
 }

@@ -52,6 +52,7 @@ public final class SqliteAuditStore implements AuditStore {
   private final Object writeLock = new Object();
   private final Object readLock = new Object();
   private Connection writer;
+  private PreparedStatement insert; // on writer, prepared once per connection; guarded by writeLock
   private Connection reader;
   private Object fileKey;
   private String readColumns = COLUMNS; // guarded by readLock
@@ -127,7 +128,7 @@ public final class SqliteAuditStore implements AuditStore {
       throw new AuditStoreException("the audit database " + file + " is missing (deleted?); restore it or restart to start a new log");
     }
     try {
-      closeQuietly(writer);
+      dropWriter();
       writer = connect();
       try (Statement st = writer.createStatement()) {
         st.execute("CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, "
@@ -150,8 +151,7 @@ public final class SqliteAuditStore implements AuditStore {
       writer.setAutoCommit(false);
       fileKey = currentFileKey();
     } catch (SQLException e) {
-      closeQuietly(writer);
-      writer = null;
+      dropWriter();
       throw failure("open", e);
     }
   }
@@ -177,8 +177,7 @@ public final class SqliteAuditStore implements AuditStore {
     }
     Object now = currentFileKey();
     if (now == null || !now.equals(fileKey)) {
-      closeQuietly(writer);
-      writer = null;
+      dropWriter();
       throw new AuditStoreException("the audit database " + file + " was deleted or replaced while open; restore it or restart");
     }
     return writer;
@@ -213,21 +212,39 @@ public final class SqliteAuditStore implements AuditStore {
     if (records.isEmpty()) {
       return;
     }
+    for (AuditRecord r : records) {
+      if (!r.chained()) {
+        throw new IllegalArgumentException("record for exchange " + r.exchangeId() + " is not chained");
+      }
+    }
     synchronized (writeLock) {
       Connection c = writer();
-      try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-        for (AuditRecord r : records) {
-          if (!r.chained()) {
-            throw new IllegalArgumentException("record for exchange " + r.exchangeId() + " is not chained");
-          }
-          bind(ps, r);
-          ps.addBatch();
+      try {
+        if (insert == null) {
+          insert = c.prepareStatement(INSERT);
         }
-        ps.executeBatch();
+        for (AuditRecord r : records) {
+          bind(insert, r);
+          insert.addBatch();
+        }
+        insert.executeBatch();
         c.commit();
+        if (records.size() > 256) {
+          // the driver keeps a batch array as large as the largest batch and clears all of it after
+          // every batch: after a burst, start again with a small one
+          closeQuietly(insert);
+          insert = null;
+        }
       } catch (SQLException e) {
+        closeQuietly(insert);
+        insert = null;
         rollback(c);
         throw failure("append " + records.size() + " records", e);
+      } catch (RuntimeException e) {
+        closeQuietly(insert); // it may hold half a batch
+        insert = null;
+        rollback(c);
+        throw e;
       }
     }
   }
@@ -265,8 +282,7 @@ public final class SqliteAuditStore implements AuditStore {
         c.commit();
       } catch (SQLException e) {
         rollback(c);
-        closeQuietly(writer);
-        writer = null;
+        dropWriter();
         throw failure("probe", e);
       }
     }
@@ -387,8 +403,7 @@ public final class SqliteAuditStore implements AuditStore {
   public void close() {
     closed = true;
     synchronized (writeLock) {
-      closeQuietly(writer);
-      writer = null;
+      dropWriter();
     }
     synchronized (readLock) {
       closeQuietly(reader);
@@ -427,7 +442,7 @@ public final class SqliteAuditStore implements AuditStore {
     ps.setString(22, r.prevHash());
     ps.setString(23, r.hash());
     ps.setInt(24, r.format());
-    ps.setString(25, CanonicalJson.write(AuditRecord.findingsJson(r.findings())));
+    ps.setString(25, r.findings().isEmpty() ? "[]" : CanonicalJson.write(AuditRecord.findingsJson(r.findings())));
   }
 
   private static List<AuditRecord> readAll(PreparedStatement ps) throws SQLException {
@@ -464,6 +479,9 @@ public final class SqliteAuditStore implements AuditStore {
   }
 
   private static String jsonList(List<String> items) {
+    if (items.isEmpty()) {
+      return "[]";
+    }
     ArrayNode a = CanonicalJson.MAPPER.createArrayNode();
     items.forEach(a::add);
     return CanonicalJson.write(a);
@@ -520,16 +538,24 @@ public final class SqliteAuditStore implements AuditStore {
     }
   }
 
+  /** Closes the writing connection and its cached statement (callers hold writeLock). */
+  private void dropWriter() {
+    closeQuietly(insert);
+    insert = null;
+    closeQuietly(writer);
+    writer = null;
+  }
+
   private void resetReader() {
     closeQuietly(reader);
     reader = null;
   }
 
-  private static void closeQuietly(Connection c) {
+  private static void closeQuietly(AutoCloseable c) {
     if (c != null) {
       try {
         c.close();
-      } catch (SQLException ignored) {
+      } catch (Exception ignored) {
         // closing a broken connection
       }
     }
