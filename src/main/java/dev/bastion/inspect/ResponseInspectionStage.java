@@ -43,7 +43,7 @@ public final class ResponseInspectionStage implements Stage {
   public ResponseInspectionStage(FirewallConfig config, ResponsePolicy policy) {
     this.config = config;
     this.inspector = new Inspector(config);
-    this.serverRequests = new ServerRequestInspector(inspector, config.enabled());
+    this.serverRequests = new ServerRequestInspector(inspector, config, UrlCheck.SYSTEM);
     this.policy = policy;
   }
 

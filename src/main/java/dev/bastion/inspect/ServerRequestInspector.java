@@ -13,10 +13,16 @@ import tools.jackson.databind.JsonNode;
  * {@code roots/list}) and the embedded requests of a 2026-07-28 {@code input_required} result.
  *
  * <ul>
- *   <li>{@code elicitation/create}: {@link CredentialRequests} over the message and requested schema
- *       (always block: the specification forbids asking for sensitive information this way), then
- *       the content detectors over every string ({@link Inspector}, the {@code response} side of the
- *       configured actions);
+ *   <li>{@code elicitation/create} in form mode: {@link CredentialRequests} over the message and
+ *       requested schema (always block: the specification forbids asking for sensitive information
+ *       this way), then the content detectors over every string ({@link Inspector}, the {@code
+ *       response} side of the configured actions);
+ *   <li>{@code elicitation/create} in URL mode (where asking for credentials is the point, so no
+ *       credential-request check): the URL must be https, carry no credentials, name no internal
+ *       host or private address ({@link UrlCheck}) and be on {@code firewall.elicitation_url_hosts}
+ *       when that is set (look-alikes reported as {@code confusable_host}); category {@value
+ *       #URL_CATEGORY}, always block; then the content detectors (a secret in the URL's query is
+ *       found there);
  *   <li>{@code sampling/createMessage}: the content detectors over the messages, system prompt and
  *       everything else (prompt injection aimed at the agent's model, secrets, hidden text);
  *   <li>{@code roots/list}, {@code ping}: nothing to inspect.
@@ -27,16 +33,26 @@ import tools.jackson.databind.JsonNode;
  * Immutable and thread-safe.
  */
 public final class ServerRequestInspector {
+  /** Category of the findings about a URL-mode elicitation's URL. */
+  public static final String URL_CATEGORY = "elicitation_url";
+  private static final java.time.Duration RESOLVE_TIMEOUT = java.time.Duration.ofSeconds(2);
   private final Inspector inspector;
   private final boolean enabled;
+  private final UrlCheck urls;
 
   public ServerRequestInspector(FirewallConfig config) {
-    this(new Inspector(config), config.enabled());
+    this(config, UrlCheck.SYSTEM);
   }
 
-  ServerRequestInspector(Inspector inspector, boolean enabled) {
+  /** With the resolver the URL check uses for host names (tests). */
+  public ServerRequestInspector(FirewallConfig config, UrlCheck.Resolver resolver) {
+    this(new Inspector(config), config, resolver);
+  }
+
+  ServerRequestInspector(Inspector inspector, FirewallConfig config, UrlCheck.Resolver resolver) {
     this.inspector = inspector;
-    this.enabled = enabled;
+    this.enabled = config.enabled();
+    this.urls = new UrlCheck(java.util.Set.copyOf(config.elicitationUrlHosts()), resolver, RESOLVE_TIMEOUT);
   }
 
   /** What inspection concluded about one server request. */
@@ -69,6 +85,15 @@ public final class ServerRequestInspector {
     boolean blocked = false;
     switch (method) {
       case "elicitation/create" -> {
+        if ("url".equals(params.path("mode").asString(""))) {
+          String problem = urlProblem(params.get("url"));
+          if (problem != null) {
+            findings.add(new Finding(URL_CATEGORY, problem, Direction.SERVER_REQUEST.id(), "block", location + "/url"));
+            blocked = true;
+          }
+          blocked |= content(params, location, findings);
+          break;
+        }
         for (CredentialRequests.Match m : CredentialRequests.inElicitation(params, location)) {
           findings.add(new Finding(CredentialRequests.CATEGORY, m.detector(), Direction.SERVER_REQUEST.id(), "block", m.location()));
           blocked = true;
@@ -113,6 +138,24 @@ public final class ServerRequestInspector {
    */
   public Inspector.Inspection inspectAnswer(JsonNode result, String location) {
     return enabled && result != null ? inspector.inspect(result, Direction.REQUEST, location) : null;
+  }
+
+  /** Why a URL-mode elicitation's URL is refused (a detector id), or null when it may go to the agent. */
+  private String urlProblem(JsonNode url) {
+    if (url == null || !url.isString() || url.asString().isBlank()) {
+      return "url_invalid";
+    }
+    String value = url.asString().strip();
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(value);
+    } catch (java.net.URISyntaxException e) {
+      return "url_invalid";
+    }
+    if (!"https".equalsIgnoreCase(uri.getScheme())) {
+      return "url_not_https";
+    }
+    return urls.check(value).orElse(null);
   }
 
   /** The content detectors; true if a finding blocks. Findings are added with block or record. */

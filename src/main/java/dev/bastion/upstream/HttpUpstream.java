@@ -315,7 +315,7 @@ public final class HttpUpstream implements Upstream {
   private void initializeLegacy() throws UpstreamException {
     era = Era.LEGACY;
     sessionId = null;
-    ObjectNode result = begin(Kind.INITIALIZE, "initialize", Protocol.initializeParams(), CallOptions.of(timeout), timeout).await();
+    ObjectNode result = begin(Kind.INITIALIZE, "initialize", Protocol.initializeParams(serverMessages.clientCapabilities()), CallOptions.of(timeout), timeout).await();
     JsonNode version = result.get("protocolVersion");
     if (version == null || !version.isString() || !Protocol.LEGACY_VERSIONS.contains(version.asString())) {
       throw new UpstreamException(

@@ -40,13 +40,14 @@ final class Protocol {
   }
 
   /**
-   * Params of a legacy {@code initialize}: elicitation (form mode, relayed to the agent whose call
-   * is in flight when that agent declared it, refused otherwise); no sampling, no roots.
+   * Params of a legacy {@code initialize}, declaring the capabilities of the gateway's handler of
+   * server requests ({@link ServerMessages#clientCapabilities()}: what it relays to the agent whose
+   * call is in flight when that agent declared it); never roots.
    */
-  static ObjectNode initializeParams() {
+  static ObjectNode initializeParams(ObjectNode capabilities) {
     ObjectNode params = JsonRpcCodec.nodes().objectNode();
     params.put("protocolVersion", LEGACY_VERSION);
-    params.putObject("capabilities").putObject("elicitation");
+    params.set("capabilities", capabilities.deepCopy());
     params.set("clientInfo", clientInfo());
     return params;
   }

@@ -65,7 +65,7 @@ class ServerMessagesThroughGatewayTest {
 
   @Test
   void anElicitationAskingForAPasswordIsBlockedAndAudited() {
-    assertThat(text(call("ask_password"))).isEqualTo("client answered: error -32003");
+    assertThat(text(call("ask_password"))).startsWith("client answered: error -32003 ");
     AuditRecord r = awaitRecord(upstream("elicitation/create", "tools/call").and(x -> x.reason() != null && x.reason().equals("request_blocked")));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.DENY);
     assertThat(r.findings()).extracting(Finding::category, Finding::detector, Finding::direction, Finding::action)
@@ -75,13 +75,13 @@ class ServerMessagesThroughGatewayTest {
 
   @Test
   void aKeyRequestHiddenInASchemaPropertyIsBlocked() {
-    assertThat(text(call("ask_api_key"))).isEqualTo("client answered: error -32003");
+    assertThat(text(call("ask_api_key"))).startsWith("client answered: error -32003 ");
   }
 
   @Test
   void benignElicitationsAreRefusedAsUnsupportedNotBlocked() {
-    assertThat(text(call("ask_colour"))).isEqualTo("client answered: error -32601");
-    assertThat(text(call("ask_email"))).isEqualTo("client answered: error -32601");
+    assertThat(text(call("ask_colour"))).startsWith("client answered: error -32601 ");
+    assertThat(text(call("ask_email"))).startsWith("client answered: error -32601 ");
     AuditRecord r = awaitRecord(upstream("elicitation/create", "tools/call").and(x -> "method_not_found".equals(x.reason())));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.DENY);
     assertThat(r.findings()).isEmpty();
@@ -89,8 +89,8 @@ class ServerMessagesThroughGatewayTest {
 
   @Test
   void samplingWithInjectionIsBlockedAndItsBenignTwinIsNot() {
-    assertThat(text(call("sample_injection"))).isEqualTo("client answered: error -32003");
-    assertThat(text(call("sample_summary"))).isEqualTo("client answered: error -32601");
+    assertThat(text(call("sample_injection"))).startsWith("client answered: error -32003 ");
+    assertThat(text(call("sample_summary"))).startsWith("client answered: error -32601 ");
     AuditRecord r = awaitRecord(upstream("sampling/createMessage", "tools/call").and(x -> "request_blocked".equals(x.reason())));
     assertThat(r.findings()).extracting(Finding::category).contains("injection");
     // the audit copy of the request went through the firewall's redaction
