@@ -131,6 +131,70 @@ public final class ServerRequestInspector {
   }
 
   /**
+   * The embedded requests of an {@code input_required} result that ask for a client capability the
+   * agent did not declare (a server MUST NOT send those: MCP draft, basic/utilities/mrtr, server
+   * requirements), as {@code key (capability)}; also malformed entries and methods that are not
+   * input requests. Empty for any other result.
+   *
+   * @param declared the agent's {@code io.modelcontextprotocol/clientCapabilities} (may be null)
+   */
+  public static List<String> undeclared(JsonNode result, JsonNode declared) {
+    if (result == null || !"input_required".equals(result.path("resultType").asString(""))) {
+      return List.of();
+    }
+    JsonNode requests = result.get("inputRequests");
+    if (requests == null) {
+      return List.of();
+    }
+    if (!requests.isObject()) {
+      return List.of("inputRequests (not an object)");
+    }
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : requests.properties()) {
+      String key = e.getKey().length() > 64 ? e.getKey().substring(0, 64) + "…" : e.getKey();
+      JsonNode request = e.getValue();
+      String missing = request.isObject() ? missingCapability(request.path("method").asString(""), request.get("params"), declared) : "an object";
+      if (missing != null) {
+        out.add(key + " (" + missing + ")");
+      }
+    }
+    return out;
+  }
+
+  /** The client capability an input request needs that {@code declared} lacks, or null. */
+  static String missingCapability(String method, JsonNode params, JsonNode declared) {
+    JsonNode caps = declared == null || !declared.isObject() ? null : declared;
+    return switch (method) {
+      case "elicitation/create" -> {
+        JsonNode e = caps == null ? null : caps.get("elicitation");
+        String mode = params == null ? "form" : params.path("mode").asString("form");
+        if (e == null || !e.isObject()) {
+          yield "elicitation";
+        }
+        yield switch (mode) {
+          case "form" -> e.isEmpty() || e.get("form") != null && e.get("form").isObject() ? null : "elicitation.form";
+          case "url" -> e.get("url") != null && e.get("url").isObject() ? null : "elicitation.url";
+          default -> "a known elicitation mode";
+        };
+      }
+      case "sampling/createMessage" -> {
+        JsonNode sm = caps == null ? null : caps.get("sampling");
+        if (sm == null || !sm.isObject()) {
+          yield "sampling";
+        }
+        if (params != null && (params.has("tools") || params.has("toolChoice")) && !(sm.get("tools") != null && sm.get("tools").isObject())) {
+          yield "sampling.tools";
+        }
+        String context = params == null ? "none" : params.path("includeContext").asString("none");
+        yield context.equals("none") || sm.get("context") != null && sm.get("context").isObject() ? null : "sampling.context";
+      }
+      // the gateway never passes roots on: it answers roots/list itself, with none
+      case "roots/list" -> "roots";
+      default -> "a known input request method";
+    };
+  }
+
+  /**
    * Inspects what the agent answered to a relayed server request (what a user typed into an
    * elicitation form goes to the server): the request-direction detectors with their configured
    * actions, so a typed secret is redacted or blocked as in a tool call's arguments. Null when the

@@ -35,6 +35,16 @@ public interface ClientRelay {
    */
   JsonRpcMessage.Response relay(String server, String method, ObjectNode params, Duration timeout) throws UpstreamException;
 
+  /**
+   * The client capabilities to declare to a 2026-07-28 upstream in this call's envelope ({@code
+   * io.modelcontextprotocol/clientCapabilities}): what the agent behind the call declared that the
+   * gateway passes on through {@code input_required} results. Empty by default (the upstream must
+   * then ask for nothing).
+   */
+  default ObjectNode statelessCapabilities() {
+    return dev.bastion.jsonrpc.JsonRpcCodec.nodes().objectNode();
+  }
+
   /** No agent to relay to: every request is answered by the gateway itself. */
   ClientRelay NONE = new ClientRelay() {
     @Override

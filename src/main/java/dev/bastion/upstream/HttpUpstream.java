@@ -393,8 +393,11 @@ public final class HttpUpstream implements Upstream {
     if (call.isDone()) {
       return call;
     }
-    if (kind == Kind.DISCOVER || (kind == Kind.CALL && era == Era.STATELESS)) {
+    if (kind == Kind.DISCOVER) {
       Protocol.withStatelessEnvelope(call.wireParams());
+    } else if (kind == Kind.CALL && era == Era.STATELESS) {
+      // what the agent declared that the gateway passes on through input_required results
+      Protocol.withStatelessEnvelope(call.wireParams(), call.relay().statelessCapabilities());
     }
     Exchange exchange = new Exchange();
     exchanges.put(call.id(), exchange);

@@ -52,11 +52,16 @@ final class Protocol {
     return params;
   }
 
-  /** Adds the 2026-07-28 per-request envelope to {@code params._meta} (params is modified). */
+  /** Adds the 2026-07-28 per-request envelope to {@code params._meta} (params is modified), declaring no capabilities. */
   static ObjectNode withStatelessEnvelope(ObjectNode params) {
+    return withStatelessEnvelope(params, JsonRpcCodec.nodes().objectNode());
+  }
+
+  /** Adds the 2026-07-28 per-request envelope declaring {@code capabilities} (params is modified). */
+  static ObjectNode withStatelessEnvelope(ObjectNode params, ObjectNode capabilities) {
     ObjectNode meta = params.get("_meta") instanceof ObjectNode m ? m : params.putObject("_meta");
     meta.put(META_PROTOCOL_VERSION, STATELESS_VERSION);
-    meta.putObject(META_CLIENT_CAPABILITIES);
+    meta.set(META_CLIENT_CAPABILITIES, capabilities.deepCopy());
     meta.set(META_CLIENT_INFO, clientInfo());
     return params;
   }

@@ -116,13 +116,23 @@ class ServerMessagesThroughGatewayTest {
     awaitRecord(upstream("bastion/dropped", "").and(x -> x.args().contains("unknown_id") && !x.args().contains("987654321")));
   }
 
+  /** A 2026-07-28 call from an agent that declared form elicitation in its envelope. */
+  private static McpWire.Reply callDeclaringElicitation(String tool) {
+    return GW.wire(KEY).stateless("tools/call", obj("{\"name\":\"srv__" + tool + "\",\"arguments\":{},"
+        + "\"_meta\":{\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}}"));
+  }
+
   @Test
   void anInputRequiredResultAskingForAPasswordIsBlockedAndItsTwinPasses() {
-    McpWire.Reply blocked = call("input_password");
+    McpWire.Reply blocked = callDeclaringElicitation("input_password");
     assertThat(blocked.error()).as(blocked.body()).isNotNull();
     assertThat(blocked.body()).contains("response_blocked").contains("elicit_password");
-    McpWire.Reply benign = call("input_colour");
+    McpWire.Reply benign = callDeclaringElicitation("input_colour");
     assertThat(benign.message().has("result")).as(benign.body()).isTrue();
+    // the same question to an agent that declared no elicitation: the server may not ask it
+    McpWire.Reply undeclared = call("input_colour");
+    assertThat(undeclared.body()).as(undeclared.body()).contains("response_blocked")
+        .contains("the tool asked for input the agent did not declare: pick (elicitation)");
     AuditRecord r = awaitRecord(x -> x.method().equals("tools/call") && x.target().equals("srv__input_password"));
     assertThat(r.findings()).extracting(Finding::detector, Finding::location)
         .contains(org.assertj.core.groups.Tuple.tuple("elicit_password", "/result/inputRequests/login/params/message"));
