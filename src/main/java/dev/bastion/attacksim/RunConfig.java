@@ -133,7 +133,7 @@ final class RunConfig {
       });
     }
     FirewallConfig firewall = new FirewallConfig(fw.enabled(), fw.actions(), fw.linkHosts(), fw.validateSchema(), fw.maxResultChars(), fw.maxLineChars(),
-        fw.onOversize(), argumentRules);
+        fw.onOversize(), argumentRules, fw.elicitationUrlHosts());
     AuditConfig a = base.audit();
     AuditConfig audit = new AuditConfig("sqlite:" + work.resolve("audit.db"), a.durability(), a.batchWindow(), a.checkpointInterval(), a.failOpen());
     IdentityConfig identity = base.identity();

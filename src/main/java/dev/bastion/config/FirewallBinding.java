@@ -28,7 +28,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 /** The {@code firewall:} section: detector actions, argument rules and response limits. */
 final class FirewallBinding extends ValueBinder {
   static final List<String> FIREWALL_KEYS = List.of(
-      "enabled", "actions", "link_hosts", "validate_schema", "max_result_chars", "max_line_chars", "on_oversize", "tools");
+      "enabled", "actions", "link_hosts", "validate_schema", "max_result_chars", "max_line_chars", "on_oversize", "tools", "elicitation_url_hosts");
   static final List<String> FIREWALL_ACTION_KEYS = List.of("request", "response");
   static final List<String> FIREWALL_ARGUMENT_KEYS = List.of("type", "roots", "allow_hosts");
   static final Pattern DETECTOR_ID = Pattern.compile("[a-z][a-z0-9_]{0,63}");
@@ -67,6 +67,7 @@ final class FirewallBinding extends ValueBinder {
       actions.put(e.key(), new FirewallConfig.Actions(req, resp));
     }
     List<String> linkHosts = stringList(f, "link_hosts", (t, p, n) -> hostPattern(t, p, n));
+    List<String> elicitationUrlHosts = stringList(f, "elicitation_url_hosts", (t, p, n) -> hostPattern(t, p, n));
     Boolean validate = bool(f, "validate_schema", d.validateSchema());
     Integer maxResult = integer(f, "max_result_chars", d.maxResultChars(), 1024, Integer.MAX_VALUE);
     Integer maxLine = integer(f, "max_line_chars", d.maxLineChars(), 80, Integer.MAX_VALUE);
@@ -129,9 +130,9 @@ final class FirewallBinding extends ValueBinder {
       }
       tools.put(tool.key(), rules);
     }
-    if (!ok || enabled == null || linkHosts == null || validate == null || maxResult == null || maxLine == null || oversize == null) {
+    if (!ok || enabled == null || linkHosts == null || elicitationUrlHosts == null || validate == null || maxResult == null || maxLine == null || oversize == null) {
       return null;
     }
-    return new FirewallConfig(enabled, actions, linkHosts, validate, maxResult, maxLine, oversize, tools);
+    return new FirewallConfig(enabled, actions, linkHosts, validate, maxResult, maxLine, oversize, tools, elicitationUrlHosts);
   }
 }

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param maxLineChars a single line longer than this is truncated (or the result blocked)
  * @param onOversize what to do when a limit is exceeded
  * @param tools argument constraints, keyed by the tool's exposed name ({@code server__tool})
+ * @param elicitationUrlHosts hosts a URL-mode elicitation relayed to an agent may send its user to
+ *     (name or {@code *.domain}); empty: any public https host
  */
 public record FirewallConfig(
     boolean enabled,
@@ -27,7 +29,8 @@ public record FirewallConfig(
     int maxResultChars,
     int maxLineChars,
     Oversize onOversize,
-    Map<String, Map<String, ArgumentRule>> tools) {
+    Map<String, Map<String, ArgumentRule>> tools,
+    List<String> elicitationUrlHosts) {
 
   public enum Action {
     BLOCK,
@@ -81,5 +84,12 @@ public record FirewallConfig(
     linkHosts = List.copyOf(linkHosts);
     Objects.requireNonNull(onOversize, "onOversize");
     tools = Map.copyOf(tools);
+    elicitationUrlHosts = List.copyOf(elicitationUrlHosts);
+  }
+
+  /** Without an allowlist for URL-mode elicitation. */
+  public FirewallConfig(boolean enabled, Map<String, Actions> actions, List<String> linkHosts, boolean validateSchema,
+      int maxResultChars, int maxLineChars, Oversize onOversize, Map<String, Map<String, ArgumentRule>> tools) {
+    this(enabled, actions, linkHosts, validateSchema, maxResultChars, maxLineChars, onOversize, tools, List.of());
   }
 }

@@ -219,8 +219,7 @@ public final class DispatchStage implements Stage {
                   exchange.method(),
                   params,
                   new Upstream.CallOptions(timeouts.apply(target.server()), p -> exchange.sink().send(new JsonRpcMessage.Notification("notifications/progress", p)),
-                      // an elicitation the server sends during the call may be relayed to this agent
-                      session.<dev.bastion.upstream.ClientRelay>map(s -> new dev.bastion.mcp.AgentRelay(s, exchange.sink())).orElse(null)));
+                      relay(exchange, session)));
     } catch (UpstreamException e) {
       exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), e.reason().wireName());
       return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "' is unavailable: " + e.getMessage()));
@@ -247,6 +246,22 @@ public final class DispatchStage implements Stage {
   }
 
   /** The agent's params with the upstream's own name and without the agent's protocol envelope. */
+  /**
+   * The agent behind the call as the upstream's client: a legacy agent's session takes requests the
+   * server sends during the call (elicitation, sampling); a 2026-07-28 agent's declared capabilities
+   * go to a 2026-07-28 upstream, which asks through input_required results instead.
+   */
+  private static dev.bastion.upstream.ClientRelay relay(Exchange exchange, Optional<Session> session) {
+    if (session.isPresent()) {
+      return new dev.bastion.mcp.AgentRelay(session.get(), exchange.sink());
+    }
+    if (exchange.era() == Era.STATELESS) {
+      JsonNode meta = exchange.params().get("_meta");
+      return new dev.bastion.mcp.StatelessRelay(meta == null ? null : meta.get("io.modelcontextprotocol/clientCapabilities"));
+    }
+    return null;
+  }
+
   private static ObjectNode upstreamParams(Exchange exchange, Target target) {
     ObjectNode params = exchange.params().deepCopy();
     switch (target.kind()) {

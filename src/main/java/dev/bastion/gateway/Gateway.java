@@ -376,9 +376,20 @@ public final class Gateway implements AutoCloseable {
     public void onDropped(String server, String kind, String what) {
       current().onDropped(server, kind, what);
     }
+
+    // every configuration's firewall relays the same requests; upstreams initialize before the first is built
+    @Override
+    public ObjectNode clientCapabilities() {
+      return dev.bastion.inspect.ServerMessageFirewall.declaredCapabilities();
+    }
   }
 
   private void onUpstreamNotification(String server, String method, ObjectNode params) {
+    if ("notifications/elicitation/complete".equals(method)) {
+      // the end of a URL-mode elicitation: to the one session it was relayed to, if any
+      sessions.elicitationComplete(server, params);
+      return;
+    }
     if (!method.endsWith("/list_changed")) {
       return;
     }

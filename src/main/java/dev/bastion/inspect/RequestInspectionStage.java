@@ -27,7 +27,12 @@ import tools.jackson.databind.node.ObjectNode;
  * metacharacters and leading dashes, e-mail recipients at allowed domains and not at look-alikes), then the content detectors over every argument string. For
  * {@code prompts/get}: the content detectors over the arguments. Findings go to the exchange log,
  * where policy ({@code request.findings}) and audit read them. A finding whose action is block ends
- * the exchange with {@code request_blocked}; redact rewrites the arguments that are forwarded.
+ * the exchange with {@code request_blocked}; redact rewrites the arguments that are forwarded. A
+ * 2026-07-28 retry ({@code tools/call}, {@code prompts/get}, {@code resources/read} carrying {@code
+ * inputResponses}, the agent's answers to an {@code input_required} result) has its answers checked
+ * like a relayed answer: an object of result objects (else {@code invalid_params}), content
+ * detectors in the request direction, located at {@code /inputResponses/<key>/…}; {@code
+ * requestState} is the server's opaque state and passes unread.
  */
 public final class RequestInspectionStage implements Stage {
   private final FirewallConfig config;
@@ -99,10 +104,12 @@ public final class RequestInspectionStage implements Stage {
       return chain.proceed(exchange);
     }
     String method = exchange.method();
-    if (!method.equals("tools/call") && !method.equals("prompts/get")) {
+    ObjectNode params = exchange.params();
+    // a 2026-07-28 retry after an input_required result carries the agent's answers (MCP draft, mrtr)
+    JsonNode responses = RETRIED.contains(method) ? params.get("inputResponses") : null;
+    if (!method.equals("tools/call") && !method.equals("prompts/get") && responses == null) {
       return chain.proceed(exchange);
     }
-    ObjectNode params = exchange.params();
     JsonNode arguments = params.get("arguments");
     List<Finding> findings = new ArrayList<>();
     Target target = exchange.target();
@@ -132,6 +139,17 @@ public final class RequestInspectionStage implements Stage {
       findings.addAll(inspection.findings());
       rewritten = inspection.rewritten();
     }
+    JsonNode rewrittenResponses = null;
+    if (responses != null) {
+      if (!(responses instanceof ObjectNode answers) || answers.properties().stream().anyMatch(e -> !e.getValue().isObject())) {
+        return new Outcome.Failure(Fault.of(ReasonCode.INVALID_PARAMS,
+            "inputResponses must map each key of the server's inputRequests to the agent's result object"));
+      }
+      // what the user typed, or the agent's model wrote, goes to the server: as in a relayed answer
+      Inspector.Inspection inspection = inspector.inspect(responses, Direction.REQUEST, "/inputResponses");
+      findings.addAll(inspection.findings());
+      rewrittenResponses = inspection.rewritten();
+    }
     if (findings.isEmpty()) {
       return chain.proceed(exchange);
     }
@@ -145,14 +163,22 @@ public final class RequestInspectionStage implements Stage {
       }
       return new Outcome.Failure(Fault.of(ReasonCode.REQUEST_BLOCKED, "the request was blocked by the firewall: " + String.join(", ", blocking)));
     }
-    if (rewritten != null) {
+    if (rewritten != null || rewrittenResponses != null) {
       ObjectNode newParams = params.deepCopy();
-      newParams.set("arguments", rewritten);
+      if (rewritten != null) {
+        newParams.set("arguments", rewritten);
+      }
+      if (rewrittenResponses != null) {
+        newParams.set("inputResponses", rewrittenResponses);
+      }
       JsonRpcMessage.Request r = (JsonRpcMessage.Request) exchange.message();
       return chain.proceed(exchange.withMessage(new JsonRpcMessage.Request(r.id(), r.method(), newParams)));
     }
     return chain.proceed(exchange);
   }
+
+  /** Requests a server may answer with input_required, so that the agent retries them with inputResponses. */
+  private static final java.util.Set<String> RETRIED = java.util.Set.of("tools/call", "prompts/get", "resources/read");
 
   private String actionName(Hit.Category category, String detector) {
     Action a = inspector.action(category, detector, Direction.REQUEST);

@@ -9,6 +9,7 @@ import dev.bastion.pipeline.Outcome;
 import dev.bastion.pipeline.ReasonCode;
 import dev.bastion.pipeline.Stage;
 import java.util.List;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The {@code inspect-response} stage: wraps the upstream stage, so it sees every result before the
@@ -43,7 +44,7 @@ public final class ResponseInspectionStage implements Stage {
   public ResponseInspectionStage(FirewallConfig config, ResponsePolicy policy) {
     this.config = config;
     this.inspector = new Inspector(config);
-    this.serverRequests = new ServerRequestInspector(inspector, config.enabled());
+    this.serverRequests = new ServerRequestInspector(inspector, config, UrlCheck.SYSTEM);
     this.policy = policy;
   }
 
@@ -60,6 +61,16 @@ public final class ResponseInspectionStage implements Stage {
     }
     if (!(outcome instanceof Outcome.Success success) || success.result() == null) {
       return outcome;
+    }
+    if (exchange.era() == dev.bastion.pipeline.Era.STATELESS) {
+      // 2026-07-28 input_required: the server may ask only for what the agent declared (MCP draft, mrtr)
+      JsonNode meta = exchange.params().get("_meta");
+      List<String> undeclared = ServerRequestInspector.undeclared(success.result(), meta == null ? null : meta.get("io.modelcontextprotocol/clientCapabilities"));
+      if (!undeclared.isEmpty()) {
+        exchange.log().note("input_required asked for undeclared capabilities: " + undeclared);
+        return new Outcome.Failure(Fault.of(ReasonCode.RESPONSE_BLOCKED,
+            "the tool asked for input the agent did not declare: " + String.join(", ", undeclared.stream().limit(5).toList())));
+      }
     }
     // 2026-07-28 input_required: the embedded elicitation/sampling requests get the server-request checks
     ServerRequestInspector.Verdict asked = serverRequests.inspectResult(success.result(), "/result");

@@ -25,11 +25,14 @@ import tools.jackson.databind.node.ObjectNode;
  * and recorded; drops (responses with unknown or duplicate ids, invalid messages) are recorded.
  *
  * <p>Answers: a request whose inspection blocks is refused with {@code -32003} and reason {@code
- * request_blocked}; a form-mode {@code elicitation/create} tied to a call whose agent declared
- * elicitation is relayed to that agent ({@link ClientRelay}) and its inspected answer returned;
- * otherwise the gateway's default answer ({@code ping} and {@code roots/list} answered, sampling
- * and other elicitations refused with {@code -32601}: the gateway declares no sampling to upstreams
- * and relays nothing else to agents).
+ * request_blocked}. An {@code elicitation/create} (form or URL mode) or {@code
+ * sampling/createMessage} tied to a call whose agent declared the matching capability is relayed to
+ * that agent ({@link ClientRelay}) and its checked and inspected answer returned; one the agent
+ * cannot take is refused with {@code -32601} and a message naming what is missing (the capability
+ * the agent did not declare, or that the request came outside a call). {@code ping} and {@code
+ * roots/list} (no roots) are answered by the gateway; anything else is refused with {@code -32601}.
+ * Legacy upstreams are told at initialize that the gateway takes form and URL elicitation and
+ * sampling ({@link #clientCapabilities()}), since it can relay them.
  *
  * <p>Recording is bounded: every server request except {@code ping} is recorded; of the drops of one
  * upstream the first {@value #DROPS_VERBATIM} are recorded one by one, then one record per {@value
@@ -85,11 +88,23 @@ public final class ServerMessageFirewall implements ServerMessages {
     List<Finding> findings = verdict.findings();
     JsonRpcMessage.Response answer;
     ReasonCode reason;
+    String refusal;
     if (verdict.blocked()) {
       answer = blocked(request, "\"" + request.method() + "\" was blocked by the gateway's firewall: " + verdict.describe());
       reason = ReasonCode.REQUEST_BLOCKED;
       LOG.log(Level.WARNING, "blocked " + request.method() + " from upstream " + server + ": " + verdict.describe());
-    } else if (relay != null && timeout != null && relayable(request) && relay.accepts(request.method(), request.params())) {
+    } else if (!RELAYED.contains(request.method())) {
+      answer = ServerMessages.defaultAnswer(request);
+      reason = answer.error() == null ? null : ReasonCode.METHOD_NOT_FOUND;
+    } else if ((refusal = malformed(request)) != null) {
+      answer = JsonRpcCodec.error(request.id(), JsonRpcCodes.INVALID_PARAMS, "\"" + request.method() + "\" " + refusal, null);
+      reason = ReasonCode.INVALID_PARAMS;
+    } else if ((refusal = relay == null || timeout == null ? ClientRelay.NONE.refusal(request.method(), request.params())
+        : relay.refusal(request.method(), request.params())) != null) {
+      answer = JsonRpcCodec.error(request.id(), JsonRpcCodes.METHOD_NOT_FOUND,
+          "\"" + request.method() + "\" cannot be relayed by the gateway: " + refusal, null);
+      reason = ReasonCode.METHOD_NOT_FOUND;
+    } else {
       Relayed relayed = relay(server, request, relay, timeout);
       answer = relayed.answer();
       reason = relayed.reason();
@@ -97,9 +112,6 @@ public final class ServerMessageFirewall implements ServerMessages {
         findings = new ArrayList<>(findings);
         findings.addAll(relayed.findings());
       }
-    } else {
-      answer = ServerMessages.defaultAnswer(request);
-      reason = answer.error() == null ? null : ReasonCode.METHOD_NOT_FOUND;
     }
     if (!"ping".equals(request.method())) {
       record(new Event(server, request.method(), during, answer.error() == null, reason, request.params(), findings));
@@ -107,25 +119,59 @@ public final class ServerMessageFirewall implements ServerMessages {
     return answer;
   }
 
-  /** Only form-mode elicitations are relayed (URL mode, sampling and roots are not). */
-  private static boolean relayable(JsonRpcMessage.Request request) {
-    return "elicitation/create".equals(request.method())
-        && request.params() != null
-        && "form".equals(request.params().path("mode").asString("form"));
+  /** Methods relayed to an agent that declared the matching capability. */
+  private static final java.util.Set<String> RELAYED = java.util.Set.of("elicitation/create", "sampling/createMessage");
+
+  /**
+   * The client capabilities the gateway declares to legacy upstreams: elicitation in form and URL
+   * mode and sampling, each relayed to the agent whose call is in flight when that agent declared it.
+   */
+  public static ObjectNode declaredCapabilities() {
+    ObjectNode caps = JsonRpcCodec.nodes().objectNode();
+    ObjectNode elicitation = caps.putObject("elicitation");
+    elicitation.putObject("form");
+    elicitation.putObject("url");
+    caps.putObject("sampling");
+    return caps;
+  }
+
+  @Override
+  public ObjectNode clientCapabilities() {
+    return declaredCapabilities();
+  }
+
+  /** What is wrong with the shape of a request to relay, or null. */
+  private static String malformed(JsonRpcMessage.Request request) {
+    ObjectNode p = request.params();
+    if (p == null) {
+      return "needs params";
+    }
+    if (request.method().equals("sampling/createMessage")) {
+      return p.get("messages") instanceof tools.jackson.databind.node.ArrayNode m && !m.isEmpty() && p.path("maxTokens").isIntegralNumber()
+          ? null : "needs a non-empty messages array and an integer maxTokens";
+    }
+    return switch (p.path("mode").asString("form")) {
+      case "form" -> p.path("message").isString() && p.get("requestedSchema") instanceof ObjectNode ? null : "needs a message and a requestedSchema object";
+      case "url" -> p.path("message").isString() && p.path("url").isString() && p.path("elicitationId").isString()
+          ? null : "in url mode needs message, url and elicitationId strings";
+      default -> "has an unknown mode";
+    };
   }
 
   private record Relayed(JsonRpcMessage.Response answer, ReasonCode reason, List<Finding> findings) {}
 
   /**
-   * Relays an inspected elicitation to the agent and maps its answer back to the upstream's id: an
-   * error answer passes its code and message (not its data); a result must be {@code {action:
-   * accept|decline|cancel, content?}} and passes the request-direction detectors (the user's input
-   * goes to the server), whose redactions apply and whose block refuses it with {@code -32003}.
+   * Relays an inspected request to the agent and maps its answer back to the upstream's id: an error
+   * answer passes its code and message (not its data); a result must have the shape the method asks
+   * for (an elicitation result {@code {action: accept|decline|cancel, content?}}, without content in
+   * URL mode; a sampling result {@code {role, content, model, stopReason?}}) and passes the
+   * request-direction detectors (what the user typed, or what the agent's model wrote, goes to the
+   * server), whose redactions apply and whose block refuses it with {@code -32003}.
    */
   private Relayed relay(String server, JsonRpcMessage.Request request, ClientRelay relay, Duration timeout) {
     JsonRpcMessage.Response agent;
     try {
-      agent = relay.relay(request.method(), request.params(), timeout);
+      agent = relay.relay(server, request.method(), request.params(), timeout);
     } catch (UpstreamException e) {
       LOG.log(Level.INFO, "could not relay " + request.method() + " from upstream " + server + " to the agent: " + e.getMessage());
       return new Relayed(JsonRpcCodec.error(request.id(), JsonRpcCodes.INTERNAL_ERROR, "the agent did not answer: " + e.getMessage(), null),
@@ -135,10 +181,16 @@ public final class ServerMessageFirewall implements ServerMessages {
       return new Relayed(JsonRpcCodec.error(request.id(), agent.error().code(), agent.error().message(), null), null, List.of());
     }
     JsonNode result = agent.result();
-    String action = result == null ? "" : result.path("action").asString("");
-    if (!(result instanceof ObjectNode) || !ACTIONS.contains(action) || (result.has("content") && !result.get("content").isObject())) {
-      return new Relayed(JsonRpcCodec.error(request.id(), JsonRpcCodes.INTERNAL_ERROR, "the agent's answer is not an elicitation result", null),
+    String invalid = invalidAnswer(request, result);
+    if (invalid != null) {
+      return new Relayed(JsonRpcCodec.error(request.id(), JsonRpcCodes.INTERNAL_ERROR, "the agent's answer is not " + invalid, null),
           ReasonCode.INVALID_REQUEST, List.of());
+    }
+    if (urlMode(request)) {
+      // nothing the user typed travels back in URL mode: only the action
+      ObjectNode action = JsonRpcCodec.nodes().objectNode();
+      action.put("action", result.path("action").asString());
+      return new Relayed(new JsonRpcMessage.Response(request.id(), action, null), null, List.of());
     }
     Inspector.Inspection inspection = inspector.inspectAnswer(result, "/result");
     if (inspection == null) {
@@ -152,6 +204,33 @@ public final class ServerMessageFirewall implements ServerMessages {
     JsonNode forwarded = inspection.rewritten() == null ? result : inspection.rewritten();
     return new Relayed(new JsonRpcMessage.Response(request.id(), forwarded, null), null, inspection.findings());
   }
+
+  private static boolean urlMode(JsonRpcMessage.Request request) {
+    return request.method().equals("elicitation/create") && "url".equals(request.params().path("mode").asString(""));
+  }
+
+  /** What the agent's result should have been, when it is not that; else null. */
+  private static String invalidAnswer(JsonRpcMessage.Request request, JsonNode result) {
+    if (!(result instanceof ObjectNode)) {
+      return "an object";
+    }
+    if (request.method().equals("sampling/createMessage")) {
+      JsonNode content = result.get("content");
+      boolean ok = ROLES.contains(result.path("role").asString(""))
+          && (content instanceof ObjectNode || content instanceof tools.jackson.databind.node.ArrayNode)
+          && result.path("model").isString();
+      return ok ? null : "a sampling result (role, content, model)";
+    }
+    if (!ACTIONS.contains(result.path("action").asString(""))) {
+      return "an elicitation result (action accept, decline or cancel)";
+    }
+    if (urlMode(request)) {
+      return result.has("content") ? "a URL-mode elicitation result (it carries no content)" : null;
+    }
+    return result.has("content") && !result.get("content").isObject() ? "an elicitation result (content must be an object)" : null;
+  }
+
+  private static final java.util.Set<String> ROLES = java.util.Set.of("assistant", "user");
 
   private static final java.util.Set<String> ACTIONS = java.util.Set.of("accept", "decline", "cancel");
 

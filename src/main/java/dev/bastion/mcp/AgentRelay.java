@@ -16,9 +16,12 @@ import tools.jackson.databind.node.ObjectNode;
  * Relays a request an upstream sent during a legacy-era call to the agent that made the call: the
  * request goes on that call's SSE response stream under an id minted by the session ({@link
  * AgentRequests}); the agent POSTs its answer to {@code /mcp} with the session header, and the
- * endpoint hands it to the session. Only form-mode {@code elicitation/create} is relayed, and only
- * to an agent that declared {@code capabilities.elicitation} (with form mode, or no modes) at
- * initialize.
+ * endpoint hands it to the session. Relayed only to an agent that declared the matching capability
+ * at initialize: {@code elicitation/create} in form mode ({@code elicitation: {}} or with {@code
+ * form}), in URL mode ({@code elicitation.url}; the session then expects the upstream's {@code
+ * notifications/elicitation/complete} for its {@code elicitationId}), {@code
+ * sampling/createMessage} ({@code sampling}; {@code sampling.tools} when the request carries tools,
+ * {@code sampling.context} when it asks to include context).
  */
 public final class AgentRelay implements ClientRelay {
   private static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -35,15 +38,41 @@ public final class AgentRelay implements ClientRelay {
   }
 
   @Override
-  public boolean accepts(String method, ObjectNode params) {
-    return "elicitation/create".equals(method)
-        && "form".equals(params == null ? "form" : params.path("mode").asString("form"))
-        && session.acceptsFormElicitation()
-        && stream.open();
+  public String refusal(String method, ObjectNode params) {
+    String missing = missingCapability(session, method, params);
+    if (missing != null) {
+      return "the agent did not declare the " + missing + " capability";
+    }
+    return stream.open() ? null : "the agent's call cannot carry a request (its response is not an open event stream)";
+  }
+
+  /** The client capability the request needs that the session's agent did not declare, or null. */
+  static String missingCapability(Session session, String method, ObjectNode params) {
+    return switch (method) {
+      case "elicitation/create" -> {
+        String mode = params == null ? "form" : params.path("mode").asString("form");
+        yield switch (mode) {
+          case "form" -> session.acceptsFormElicitation() ? null : "elicitation (form mode)";
+          case "url" -> session.acceptsUrlElicitation() ? null : "elicitation.url";
+          default -> "elicitation (mode " + mode.replaceAll("[^A-Za-z0-9_-]", "?") + ")";
+        };
+      }
+      case "sampling/createMessage" -> {
+        if (!session.acceptsSampling()) {
+          yield "sampling";
+        }
+        if (params != null && (params.has("tools") || params.has("toolChoice")) && !session.acceptsSamplingTools()) {
+          yield "sampling.tools";
+        }
+        String context = params == null ? "none" : params.path("includeContext").asString("none");
+        yield context.equals("none") || session.acceptsSamplingContext() ? null : "sampling.context";
+      }
+      default -> method;
+    };
   }
 
   @Override
-  public JsonRpcMessage.Response relay(String method, ObjectNode params, Duration timeout) throws UpstreamException {
+  public JsonRpcMessage.Response relay(String server, String method, ObjectNode params, Duration timeout) throws UpstreamException {
     Optional<AgentRequests.Pending> opened = session.requests().open();
     if (opened.isEmpty()) {
       throw new UpstreamException(ReasonCode.RATE_LIMITED,
@@ -53,6 +82,10 @@ public final class AgentRelay implements ClientRelay {
     try {
       if (!stream.sendRequest(new JsonRpcMessage.Request(pending.id(), method, params))) {
         throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "the agent's response stream is closed");
+      }
+      if ("elicitation/create".equals(method) && params != null && "url".equals(params.path("mode").asString(""))
+          && params.path("elicitationId").isString()) {
+        session.expectElicitationComplete(server, params.path("elicitationId").asString());
       }
       // wait in slices so that a call that ends first (answered, cancelled, the agent hung up) frees the slot
       long deadline = System.nanoTime() + timeout.toNanos();

@@ -29,6 +29,11 @@ public final class Session {
   private final AtomicReference<BlockingQueue<JsonRpcMessage.Notification>> stream = new AtomicReference<>();
   private final AgentRequests requests = new AgentRequests();
   private volatile boolean formElicitation;
+  private volatile boolean urlElicitation;
+  private volatile boolean sampling;
+  private volatile boolean samplingTools;
+  private volatile boolean samplingContext;
+  private final java.util.Set<String> urlElicitations = ConcurrentHashMap.newKeySet();
   private volatile boolean initialized;
   private volatile boolean closed;
 
@@ -70,18 +75,63 @@ public final class Session {
   }
 
   /**
-   * Remembers what the agent declared in {@code initialize}'s {@code capabilities}: whether it takes
-   * form-mode elicitation ({@code elicitation: {}} or {@code elicitation: {form: {}, ...}}).
+   * Remembers what the agent declared in {@code initialize}'s {@code capabilities}: form-mode
+   * elicitation ({@code elicitation: {}} or {@code elicitation: {form: {}, ...}}), URL-mode
+   * elicitation ({@code elicitation: {url: {}}}), sampling ({@code sampling: {}}, with {@code
+   * tools} and {@code context} when declared).
    */
   public void clientCapabilities(tools.jackson.databind.JsonNode capabilities) {
     tools.jackson.databind.JsonNode e = capabilities == null ? null : capabilities.get("elicitation");
     formElicitation = e != null && e.isObject() && (e.isEmpty() || e.has("form"));
+    urlElicitation = e != null && e.isObject() && e.get("url") != null && e.get("url").isObject();
+    tools.jackson.databind.JsonNode s = capabilities == null ? null : capabilities.get("sampling");
+    sampling = s != null && s.isObject();
+    samplingTools = sampling && s.get("tools") != null && s.get("tools").isObject();
+    samplingContext = sampling && s.get("context") != null && s.get("context").isObject();
   }
 
   /** Whether the agent declared form-mode elicitation at initialize. */
   public boolean acceptsFormElicitation() {
     return formElicitation;
   }
+
+  /** Whether the agent declared URL-mode elicitation ({@code elicitation.url}) at initialize. */
+  public boolean acceptsUrlElicitation() {
+    return urlElicitation;
+  }
+
+  /** Whether the agent declared {@code sampling} at initialize. */
+  public boolean acceptsSampling() {
+    return sampling;
+  }
+
+  /** Whether the agent declared {@code sampling.tools} (tool use inside a sampling request). */
+  public boolean acceptsSamplingTools() {
+    return samplingTools;
+  }
+
+  /** Whether the agent declared {@code sampling.context} ({@code includeContext} other than none). */
+  public boolean acceptsSamplingContext() {
+    return samplingContext;
+  }
+
+  /**
+   * Remembers a URL-mode elicitation relayed to this agent, so that the upstream's {@code
+   * notifications/elicitation/complete} for it reaches this session (bounded: at most {@value
+   * #MAX_URL_ELICITATIONS} remembered; the oldest are not tracked beyond that).
+   */
+  void expectElicitationComplete(String server, String elicitationId) {
+    if (urlElicitations.size() < MAX_URL_ELICITATIONS) {
+      urlElicitations.add(server + '\u0000' + elicitationId);
+    }
+  }
+
+  /** True (once) if a URL elicitation of this server with this id was relayed to this session. */
+  boolean takeElicitationComplete(String server, String elicitationId) {
+    return urlElicitations.remove(server + '\u0000' + elicitationId);
+  }
+
+  static final int MAX_URL_ELICITATIONS = 64;
 
   /** The requests relayed to this session's agent and waiting for its answer. */
   AgentRequests requests() {

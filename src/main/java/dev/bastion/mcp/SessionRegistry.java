@@ -95,6 +95,27 @@ public final class SessionRegistry {
     }
   }
 
+  /**
+   * Delivers an upstream's {@code notifications/elicitation/complete} to the one session its
+   * URL-mode elicitation was relayed to (on that session's GET stream); a notification for an id
+   * that was not relayed, or already completed, reaches no one. False when it was not delivered.
+   */
+  public boolean elicitationComplete(String server, tools.jackson.databind.node.ObjectNode params) {
+    String id = params == null ? null : params.path("elicitationId").asString(null);
+    if (id == null) {
+      return false;
+    }
+    for (Session s : sessions.values()) {
+      if (s.takeElicitationComplete(server, id)) {
+        tools.jackson.databind.node.ObjectNode p = dev.bastion.jsonrpc.JsonRpcCodec.nodes().objectNode();
+        p.put("elicitationId", id);
+        s.push(new dev.bastion.jsonrpc.JsonRpcMessage.Notification("notifications/elicitation/complete", p));
+        return true;
+      }
+    }
+    return false;
+  }
+
   public int size() {
     return sessions.size();
   }

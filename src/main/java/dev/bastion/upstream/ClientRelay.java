@@ -6,33 +6,54 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The agent behind one gateway call, to which a request the upstream sends during that call (a
- * legacy-era {@code elicitation/create}) can be relayed. Supplied per call in {@link
- * Upstream.CallOptions}; the transports hand it, with the call's timeout, to {@link ServerMessages}.
+ * legacy-era {@code elicitation/create} or {@code sampling/createMessage}) can be relayed. Supplied
+ * per call in {@link Upstream.CallOptions}; the transports hand it, with the call's timeout, to
+ * {@link ServerMessages}.
  */
 public interface ClientRelay {
 
-  /** Whether the agent can take this request (it declared the matching client capability). */
-  boolean accepts(String method, ObjectNode params);
+  /**
+   * Null when the agent can take this request (it declared the matching client capability and its
+   * call can still carry a request); otherwise why not, phrased for the error the upstream gets
+   * (e.g. {@code the agent did not declare the sampling capability}).
+   */
+  String refusal(String method, ObjectNode params);
+
+  /** Whether the agent can take this request ({@link #refusal} is null). */
+  default boolean accepts(String method, ObjectNode params) {
+    return refusal(method, params) == null;
+  }
 
   /**
    * Sends a request to the agent under a gateway-minted id (never the upstream's) and waits for its
    * answer.
    *
+   * @param server the upstream that sent the request
    * @return the agent's response (its id is the gateway's)
    * @throws UpstreamException when the agent cannot be reached, does not answer within {@code
    *     timeout} or too many requests are already waiting for it
    */
-  JsonRpcMessage.Response relay(String method, ObjectNode params, Duration timeout) throws UpstreamException;
+  JsonRpcMessage.Response relay(String server, String method, ObjectNode params, Duration timeout) throws UpstreamException;
+
+  /**
+   * The client capabilities to declare to a 2026-07-28 upstream in this call's envelope ({@code
+   * io.modelcontextprotocol/clientCapabilities}): what the agent behind the call declared that the
+   * gateway passes on through {@code input_required} results. Empty by default (the upstream must
+   * then ask for nothing).
+   */
+  default ObjectNode statelessCapabilities() {
+    return dev.bastion.jsonrpc.JsonRpcCodec.nodes().objectNode();
+  }
 
   /** No agent to relay to: every request is answered by the gateway itself. */
   ClientRelay NONE = new ClientRelay() {
     @Override
-    public boolean accepts(String method, ObjectNode params) {
-      return false;
+    public String refusal(String method, ObjectNode params) {
+      return "it arrived outside a call of an agent that could answer it";
     }
 
     @Override
-    public JsonRpcMessage.Response relay(String method, ObjectNode params, Duration timeout) throws UpstreamException {
+    public JsonRpcMessage.Response relay(String server, String method, ObjectNode params, Duration timeout) throws UpstreamException {
       throw new UpstreamException(dev.bastion.pipeline.ReasonCode.UPSTREAM_PROTOCOL_ERROR, "no agent to relay " + method + " to");
     }
   };

@@ -315,7 +315,7 @@ public final class HttpUpstream implements Upstream {
   private void initializeLegacy() throws UpstreamException {
     era = Era.LEGACY;
     sessionId = null;
-    ObjectNode result = begin(Kind.INITIALIZE, "initialize", Protocol.initializeParams(), CallOptions.of(timeout), timeout).await();
+    ObjectNode result = begin(Kind.INITIALIZE, "initialize", Protocol.initializeParams(serverMessages.clientCapabilities()), CallOptions.of(timeout), timeout).await();
     JsonNode version = result.get("protocolVersion");
     if (version == null || !version.isString() || !Protocol.LEGACY_VERSIONS.contains(version.asString())) {
       throw new UpstreamException(
@@ -393,8 +393,11 @@ public final class HttpUpstream implements Upstream {
     if (call.isDone()) {
       return call;
     }
-    if (kind == Kind.DISCOVER || (kind == Kind.CALL && era == Era.STATELESS)) {
+    if (kind == Kind.DISCOVER) {
       Protocol.withStatelessEnvelope(call.wireParams());
+    } else if (kind == Kind.CALL && era == Era.STATELESS) {
+      // what the agent declared that the gateway passes on through input_required results
+      Protocol.withStatelessEnvelope(call.wireParams(), call.relay().statelessCapabilities());
     }
     Exchange exchange = new Exchange();
     exchanges.put(call.id(), exchange);

@@ -40,22 +40,28 @@ final class Protocol {
   }
 
   /**
-   * Params of a legacy {@code initialize}: elicitation (form mode, relayed to the agent whose call
-   * is in flight when that agent declared it, refused otherwise); no sampling, no roots.
+   * Params of a legacy {@code initialize}, declaring the capabilities of the gateway's handler of
+   * server requests ({@link ServerMessages#clientCapabilities()}: what it relays to the agent whose
+   * call is in flight when that agent declared it); never roots.
    */
-  static ObjectNode initializeParams() {
+  static ObjectNode initializeParams(ObjectNode capabilities) {
     ObjectNode params = JsonRpcCodec.nodes().objectNode();
     params.put("protocolVersion", LEGACY_VERSION);
-    params.putObject("capabilities").putObject("elicitation");
+    params.set("capabilities", capabilities.deepCopy());
     params.set("clientInfo", clientInfo());
     return params;
   }
 
-  /** Adds the 2026-07-28 per-request envelope to {@code params._meta} (params is modified). */
+  /** Adds the 2026-07-28 per-request envelope to {@code params._meta} (params is modified), declaring no capabilities. */
   static ObjectNode withStatelessEnvelope(ObjectNode params) {
+    return withStatelessEnvelope(params, JsonRpcCodec.nodes().objectNode());
+  }
+
+  /** Adds the 2026-07-28 per-request envelope declaring {@code capabilities} (params is modified). */
+  static ObjectNode withStatelessEnvelope(ObjectNode params, ObjectNode capabilities) {
     ObjectNode meta = params.get("_meta") instanceof ObjectNode m ? m : params.putObject("_meta");
     meta.put(META_PROTOCOL_VERSION, STATELESS_VERSION);
-    meta.putObject(META_CLIENT_CAPABILITIES);
+    meta.set(META_CLIENT_CAPABILITIES, capabilities.deepCopy());
     meta.set(META_CLIENT_INFO, clientInfo());
     return params;
   }

@@ -34,6 +34,16 @@ public interface ServerMessages {
   }
 
   /**
+   * The client capabilities the gateway declares to legacy upstreams at {@code initialize}: what it
+   * answers or relays. Default: form elicitation only ({@code {"elicitation": {}}}).
+   */
+  default tools.jackson.databind.node.ObjectNode clientCapabilities() {
+    tools.jackson.databind.node.ObjectNode caps = dev.bastion.jsonrpc.JsonRpcCodec.nodes().objectNode();
+    caps.putObject("elicitation");
+    return caps;
+  }
+
+  /**
    * A message from the upstream was dropped; {@code what} is a printable one-line description that
    * holds no message content beyond the id. Called for every drop (implementations rate-limit).
    *

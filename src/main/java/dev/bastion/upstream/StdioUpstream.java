@@ -235,7 +235,7 @@ public final class StdioUpstream implements Upstream {
 
   private void handshake(Connection conn) throws UpstreamException {
     Duration handshakeTimeout = timeout.compareTo(HANDSHAKE_MIN_TIMEOUT) < 0 ? HANDSHAKE_MIN_TIMEOUT : timeout;
-    Call init = conn.call("initialize", Protocol.initializeParams(), CallOptions.of(handshakeTimeout), handshakeTimeout);
+    Call init = conn.call("initialize", Protocol.initializeParams(serverMessages.clientCapabilities()), CallOptions.of(handshakeTimeout), handshakeTimeout);
     ObjectNode result = init.await();
     JsonNode version = result.get("protocolVersion");
     if (version == null || !version.isString() || !Protocol.LEGACY_VERSIONS.contains(version.asString())) {

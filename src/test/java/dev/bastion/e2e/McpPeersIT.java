@@ -128,6 +128,28 @@ class McpPeersIT {
     assertThat(out.path("elicit").path("result").asString()).contains("User provided the requested information").contains("Ada Lovelace");
   }
 
+  @org.junit.jupiter.api.Test
+  @Order(2)
+  void anSdkV1ClientAnswersASamplingRequestTheEverythingServerSendsAndAHostilePromptIsBlocked() throws Exception {
+    JsonNode out = run("v1", ADMIN_KEY, "--scenario", "sample");
+    assertThat(out.path("sample").path("ok").asBoolean()).as("%s", out).isTrue();
+    assertThat(out.path("sample").path("result").asString()).contains("LLM sampling result").contains("Bastion relayed this answer.")
+        .contains("e2e-model");
+    // the server got Bastion's refusal instead of an answer; the client's model was never asked
+    assertThat(out.path("hostile").toString()).as("%s", out).contains("blocked by the gateway's firewall").contains("instruction_override")
+        .doesNotContain("Bastion relayed this answer.");
+  }
+
+  @org.junit.jupiter.api.Test
+  @Order(2)
+  void anSdkV1ClientGetsAnAllowlistedUrlElicitationAndNotTheMetadataAddress() throws Exception {
+    JsonNode out = run("v1", ADMIN_KEY, "--scenario", "urlelicit");
+    assertThat(out.path("allowed").path("ok").asBoolean()).as("%s", out).isTrue();
+    assertThat(out.path("allowed").path("result").asString()).contains("User completed the URL elicitation flow").contains("e2e-allowed");
+    assertThat(out.path("metadata").toString()).as("%s", out).contains("blocked by the gateway's firewall").contains("host_not_allowed")
+        .doesNotContain("User completed");
+  }
+
   @ParameterizedTest(name = "SDK {0}")
   @ValueSource(strings = {"v1", "v2"})
   @Order(3)

@@ -67,6 +67,7 @@ final class PeerGateway implements AutoCloseable {
           policy:
           %7$s
           audit: { durability: sync }
+          firewall: { elicitation_url_hosts: [modelcontextprotocol.io] }
           """
               .formatted(NodePeers.NODE, NodePeers.EVERYTHING, NodePeers.FILESYSTEM, share, url, indent(agentsYaml), indent(policyYaml));
       Files.writeString(dir.resolve("bastion.yaml"), yaml);

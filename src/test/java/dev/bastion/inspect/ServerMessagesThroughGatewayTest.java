@@ -65,7 +65,7 @@ class ServerMessagesThroughGatewayTest {
 
   @Test
   void anElicitationAskingForAPasswordIsBlockedAndAudited() {
-    assertThat(text(call("ask_password"))).isEqualTo("client answered: error -32003");
+    assertThat(text(call("ask_password"))).startsWith("client answered: error -32003 ");
     AuditRecord r = awaitRecord(upstream("elicitation/create", "tools/call").and(x -> x.reason() != null && x.reason().equals("request_blocked")));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.DENY);
     assertThat(r.findings()).extracting(Finding::category, Finding::detector, Finding::direction, Finding::action)
@@ -75,13 +75,13 @@ class ServerMessagesThroughGatewayTest {
 
   @Test
   void aKeyRequestHiddenInASchemaPropertyIsBlocked() {
-    assertThat(text(call("ask_api_key"))).isEqualTo("client answered: error -32003");
+    assertThat(text(call("ask_api_key"))).startsWith("client answered: error -32003 ");
   }
 
   @Test
   void benignElicitationsAreRefusedAsUnsupportedNotBlocked() {
-    assertThat(text(call("ask_colour"))).isEqualTo("client answered: error -32601");
-    assertThat(text(call("ask_email"))).isEqualTo("client answered: error -32601");
+    assertThat(text(call("ask_colour"))).startsWith("client answered: error -32601 ");
+    assertThat(text(call("ask_email"))).startsWith("client answered: error -32601 ");
     AuditRecord r = awaitRecord(upstream("elicitation/create", "tools/call").and(x -> "method_not_found".equals(x.reason())));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.DENY);
     assertThat(r.findings()).isEmpty();
@@ -89,8 +89,8 @@ class ServerMessagesThroughGatewayTest {
 
   @Test
   void samplingWithInjectionIsBlockedAndItsBenignTwinIsNot() {
-    assertThat(text(call("sample_injection"))).isEqualTo("client answered: error -32003");
-    assertThat(text(call("sample_summary"))).isEqualTo("client answered: error -32601");
+    assertThat(text(call("sample_injection"))).startsWith("client answered: error -32003 ");
+    assertThat(text(call("sample_summary"))).startsWith("client answered: error -32601 ");
     AuditRecord r = awaitRecord(upstream("sampling/createMessage", "tools/call").and(x -> "request_blocked".equals(x.reason())));
     assertThat(r.findings()).extracting(Finding::category).contains("injection");
     // the audit copy of the request went through the firewall's redaction
@@ -116,13 +116,23 @@ class ServerMessagesThroughGatewayTest {
     awaitRecord(upstream("bastion/dropped", "").and(x -> x.args().contains("unknown_id") && !x.args().contains("987654321")));
   }
 
+  /** A 2026-07-28 call from an agent that declared form elicitation in its envelope. */
+  private static McpWire.Reply callDeclaringElicitation(String tool) {
+    return GW.wire(KEY).stateless("tools/call", obj("{\"name\":\"srv__" + tool + "\",\"arguments\":{},"
+        + "\"_meta\":{\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}}"));
+  }
+
   @Test
   void anInputRequiredResultAskingForAPasswordIsBlockedAndItsTwinPasses() {
-    McpWire.Reply blocked = call("input_password");
+    McpWire.Reply blocked = callDeclaringElicitation("input_password");
     assertThat(blocked.error()).as(blocked.body()).isNotNull();
     assertThat(blocked.body()).contains("response_blocked").contains("elicit_password");
-    McpWire.Reply benign = call("input_colour");
+    McpWire.Reply benign = callDeclaringElicitation("input_colour");
     assertThat(benign.message().has("result")).as(benign.body()).isTrue();
+    // the same question to an agent that declared no elicitation: the server may not ask it
+    McpWire.Reply undeclared = call("input_colour");
+    assertThat(undeclared.body()).as(undeclared.body()).contains("response_blocked")
+        .contains("the tool asked for input the agent did not declare: pick (elicitation)");
     AuditRecord r = awaitRecord(x -> x.method().equals("tools/call") && x.target().equals("srv__input_password"));
     assertThat(r.findings()).extracting(Finding::detector, Finding::location)
         .contains(org.assertj.core.groups.Tuple.tuple("elicit_password", "/result/inputRequests/login/params/message"));

@@ -92,7 +92,7 @@ class ElicitationRelayTest {
     try (McpWire.Stream stream = call(wire, 102, "ask_password")) {
       JsonNode response = stream.next(n -> n.has("id") && (n.has("result") || n.has("error")));
       assertThat(response.get("id").asLong()).isEqualTo(102);
-      assertThat(text(response)).isEqualTo("client answered: error -32003");
+      assertThat(text(response)).startsWith("client answered: error -32003 ");
     }
   }
 
@@ -103,7 +103,7 @@ class ElicitationRelayTest {
     try (McpWire.Stream stream = call(wire, 103, "ask_colour")) {
       JsonNode response = stream.next(n -> n.has("id") && (n.has("result") || n.has("error")));
       assertThat(response.get("id").asLong()).isEqualTo(103);
-      assertThat(text(response)).isEqualTo("client answered: error -32601");
+      assertThat(text(response)).startsWith("client answered: error -32601 ");
     }
   }
 
@@ -113,7 +113,7 @@ class ElicitationRelayTest {
     try (McpWire.Stream stream = call(wire, 104, "ask_email")) {
       JsonNode request = elicitation(stream);
       wire.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"email\":\"token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\"}}"));
-      assertThat(text(stream.response(104))).isEqualTo("client answered: error -32003");
+      assertThat(text(stream.response(104))).startsWith("client answered: error -32003 ");
     }
     AuditRecord r = awaitRecord(x -> x.era().equals("upstream") && x.method().equals("elicitation/create") && "request_blocked".equals(x.reason())
         && x.findings().stream().anyMatch(f -> f.location().startsWith("/result/content")));

@@ -180,7 +180,9 @@ public final class McpWire {
     ObjectNode p = params.deepCopy();
     ObjectNode meta = p.has("_meta") ? (ObjectNode) p.get("_meta") : p.putObject("_meta");
     meta.put("io.modelcontextprotocol/protocolVersion", STATELESS);
-    meta.putObject("io.modelcontextprotocol/clientCapabilities");
+    if (!(meta.get("io.modelcontextprotocol/clientCapabilities") instanceof ObjectNode)) {
+      meta.putObject("io.modelcontextprotocol/clientCapabilities");
+    }
     return envelope(id, method, p);
   }
 

@@ -57,7 +57,7 @@ class HttpUpstreamRelayTest {
         return ServerMessages.defaultAnswer(request);
       }
       try {
-        JsonRpcMessage.Response agent = relay.relay(request.method(), request.params(), timeout);
+        JsonRpcMessage.Response agent = relay.relay(server, request.method(), request.params(), timeout);
         return new JsonRpcMessage.Response(request.id(), agent.result(), agent.error());
       } catch (UpstreamException e) {
         return ServerMessages.defaultAnswer(request);
@@ -101,12 +101,12 @@ class HttpUpstreamRelayTest {
     List<Duration> timeouts = new CopyOnWriteArrayList<>();
     ClientRelay agent = new ClientRelay() {
       @Override
-      public boolean accepts(String method, ObjectNode params) {
-        return method.equals("elicitation/create");
+      public String refusal(String method, ObjectNode params) {
+        return method.equals("elicitation/create") ? null : "not " + method;
       }
 
       @Override
-      public JsonRpcMessage.Response relay(String method, ObjectNode params, Duration timeout) {
+      public JsonRpcMessage.Response relay(String server, String method, ObjectNode params, Duration timeout) {
         timeouts.add(timeout);
         return new JsonRpcMessage.Response(JsonRpcCodec.nodes().stringNode("bastion-1"),
             FakeHttpServer.MAPPER.readTree("{\"action\":\"accept\",\"content\":{\"colour\":\"green\"}}"), null);

@@ -95,6 +95,18 @@ class StdioUpstreamTest {
   }
 
   @Test
+  void withTheFirewallAsHandlerInitializeDeclaresWhatItRelaysFormAndUrlElicitationAndSampling() throws Exception {
+    UpstreamConfig.Stdio cfg = new UpstreamConfig.Stdio("fake", javaCommand(FakeStdioServer.class.getName()), Map.of(), null, Duration.ofSeconds(20));
+    StdioUpstream up = new StdioUpstream(cfg, new UpstreamContext(CODEC, Duration.ofSeconds(20), 1024 * 1024, (s, m, p) -> {},
+        new dev.bastion.inspect.ServerMessageFirewall(dev.bastion.config.FirewallConfig.DEFAULT, e -> {})));
+    opened.add(up);
+    up.start();
+    JsonNode init = up.call("tools/call", tool("echo"), opts()).await().get("init");
+    // still no roots: the gateway answers roots/list itself, with none
+    assertThat(init.get("capabilities").toString()).isEqualTo("{\"elicitation\":{\"form\":{},\"url\":{}},\"sampling\":{}}");
+  }
+
+  @Test
   void anOlderProtocolVersionAnsweredByTheServerIsAccepted() throws Exception {
     StdioUpstream up = upstream(Map.of(), 1024 * 1024, Duration.ofSeconds(20), "2025-03-26");
     assertThat(up.description().protocolVersion()).isEqualTo("2025-03-26");
