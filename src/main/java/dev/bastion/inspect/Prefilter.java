@@ -59,12 +59,12 @@ final class Prefilter {
   };
 
   /** The override pattern cannot cross {@code .} or a line break: one of its object words must occur before them. */
-  static boolean mayOverride(char[] text, int start, int window) {
+  static boolean mayOverride(byte[] text, int start, int window) {
     return sentenceHasAny(text, start, window, OVERRIDE_OBJECTS);
   }
 
   /** The decode-and-follow pattern cannot cross {@code .} or a line break: one of its action words must occur before them. */
-  static boolean mayDecodeLure(char[] text, int start, int window) {
+  static boolean mayDecodeLure(byte[] text, int start, int window) {
     return sentenceHasAny(text, start, window, LURE_ACTIONS);
   }
 
@@ -80,15 +80,16 @@ final class Prefilter {
     }
   }
 
-  private static boolean sentenceHasAny(char[] text, int start, int window, String[] words) {
+  /** @param text the text as {@link AsciiBytes} (any character outside ASCII is negative) */
+  private static boolean sentenceHasAny(byte[] text, int start, int window, String[] words) {
     int end = Math.min(text.length, start + window);
     int k = start;
     while (k < end) {
-      char c = text[k];
+      byte c = text[k];
       if (c == '.' || c == '\n') {
         break;
       }
-      if (c >= 128) {
+      if (c < 0) {
         return true;
       }
       k++;
@@ -98,8 +99,8 @@ final class Prefilter {
       if (p > start && isWordChar(text[p - 1]) || !isWordChar(text[p])) {
         continue;
       }
-      char first = (char) (text[p] | 0x20);
-      if (first >= 128 || !FIRST_LETTERS[first]) {
+      int first = text[p] | 0x20; // ASCII: the span has no other character
+      if (!FIRST_LETTERS[first]) {
         continue;
       }
       for (String w : words) {
@@ -112,9 +113,9 @@ final class Prefilter {
   }
 
   /** {@code String.regionMatches(true, …)} for an ASCII span and a lower-case ASCII word. */
-  private static boolean asciiRegionMatchesIgnoreCase(char[] text, int from, String word) {
+  private static boolean asciiRegionMatchesIgnoreCase(byte[] text, int from, String word) {
     for (int k = 0; k < word.length(); k++) {
-      char c = text[from + k];
+      byte c = text[from + k];
       char w = word.charAt(k);
       if (c != w && !((char) ((c | 0x20) - 'a') < 26 && (c | 0x20) == w)) {
         return false;
@@ -123,7 +124,7 @@ final class Prefilter {
     return true;
   }
 
-  private static boolean isWordChar(char c) {
+  private static boolean isWordChar(byte c) {
     return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
   }
 

@@ -104,25 +104,25 @@ public final class Scanner {
   /** Detector hits in {@code text} (already canonical), in order of position. */
   public List<Hit> scan(String text) {
     List<Hit> hits = new ArrayList<>();
-    scan(text, text.toCharArray(), 0, hits);
+    scan(text, AsciiBytes.of(text), 0, hits);
     return hits;
   }
 
   /** Canonicalises, reports obfuscation, scans the canonical text and any hidden (tag-character) text. */
   public Result inspect(String original) {
-    // One copy of the text serves the canonicaliser's plain-ASCII check and, when that holds (the
-    // text is then its own canonical form), the scan.
-    char[] chars = original.toCharArray();
-    boolean plain = Canonicalizer.isPlainAscii(chars);
+    // One byte copy of the text serves the canonicaliser's plain-ASCII check and, when that holds
+    // (the text is then its own canonical form), the scan.
+    byte[] bytes = AsciiBytes.of(original);
+    boolean plain = AsciiBytes.isPlain(bytes);
     Canonicalizer.Canonical c = plain ? Canonicalizer.plain(original) : Canonicalizer.canonicalize(original);
     List<Hit> hits = new ArrayList<>();
     for (Canonicalizer.Obfuscation o : c.obfuscations()) {
       hits.add(new Hit(Category.OBFUSCATION, o.id(), 0, 0));
     }
-    scan(c.text(), plain ? chars : c.text().toCharArray(), 0, hits);
+    scan(c.text(), plain ? bytes : AsciiBytes.of(c.text()), 0, hits);
     if (!c.hidden().isEmpty()) {
       List<Hit> inner = new ArrayList<>();
-      scan(c.hidden(), c.hidden().toCharArray(), 1, inner);
+      scan(c.hidden(), AsciiBytes.of(c.hidden()), 1, inner);
       for (Hit h : inner) {
         hits.add(new Hit(h.category(), h.detector(), 0, 0));
       }
@@ -134,16 +134,16 @@ public final class Scanner {
   public record Result(Canonicalizer.Canonical canonical, List<Hit> hits) {}
 
   /**
-   * @param a {@code text}'s characters: the hot loops read the array, since {@link String#charAt}
-   *     checks the coder and the index per character
+   * @param a {@code text}'s characters as {@link AsciiBytes}: the hot loops read the array, since
+   *     {@link String#charAt} checks the coder and the index per character
    */
-  private void scan(String text, char[] a, int depth, List<Hit> hits) {
+  private void scan(String text, byte[] a, int depth, List<Hit> hits) {
     int n = a.length;
     int i = 0;
     int windowEnd = -1;
     while (i < n && hits.size() < MAX_HITS) {
-      char c = a[i];
-      if (c < 128 && TOKEN[c]) {
+      int c = a[i];
+      if (c >= 0 && TOKEN[c]) {
         // One pass over the run: which characters it has (a bit per ASCII character, for the
         // rules' literal hints and the prefilters), and whether a letter run in it could be a
         // trigger word or a role word before ':'.
@@ -166,7 +166,7 @@ public final class Scanner {
             letters = -1;
           }
           i++;
-        } while (i < n && (c = a[i]) < 128 && TOKEN[c]);
+        } while (i < n && (c = a[i]) >= 0 && TOKEN[c]);
         if (letters >= 0) {
           trigger |= mayTrigger(a, letters, i, ' ');
         }
@@ -212,14 +212,14 @@ public final class Scanner {
    * base64-alphabet run of at least 24 characters, the shortest the decoder looks at: the whole run
    * if it has no token character outside that alphabet.
    */
-  private static boolean hasLongBase64Run(char[] a, int start, int end, long lo, long hi) {
+  private static boolean hasLongBase64Run(byte[] a, int start, int end, long lo, long hi) {
     if (end - start < 24) {
       return false;
     }
     return (lo & NOT_BASE64_LO) == 0 && (hi & NOT_BASE64_HI) == 0 || longestBase64Run(a, start, end) >= 24;
   }
 
-  private static int longestBase64Run(char[] a, int start, int end) {
+  private static int longestBase64Run(byte[] a, int start, int end) {
     int run = 0;
     int longest = 0;
     for (int k = start; k < end; k++) {
@@ -234,7 +234,7 @@ public final class Scanner {
    * followed by {@code next} (inside the token) or the token's end: a role word before ':', or a
    * trigger word's first letter and length.
    */
-  private static boolean mayTrigger(char[] a, int start, int w, char next) {
+  private static boolean mayTrigger(byte[] a, int start, int w, int next) {
     int wl = w - start;
     if (wl < 2 || wl > 12) {
       return false;
@@ -254,12 +254,12 @@ public final class Scanner {
 
   /**
    * Looks at one token run {@code a[start, end)} with the characters {@code lo}, {@code hi} (see
-   * {@link #scan(String, char[], int, List)}); returns where scanning should resume (at least
+   * {@link #scan(String, byte[], int, List)}); returns where scanning should resume (at least
    * {@code end}).
    */
-  private int token(String text, char[] a, int start, int end, int depth, long lo, long hi, boolean trigger, List<Hit> hits) {
+  private int token(String text, byte[] a, int start, int end, int depth, long lo, long hi, boolean trigger, List<Hit> hits) {
     int len = end - start;
-    char first = a[start];
+    char first = (char) a[start]; // token characters are ASCII
     int resume = end;
     if (first >= '0' && first <= '9' || first == '+') {
       resume = Math.max(resume, numbers(text, a, start, hits));
@@ -353,7 +353,7 @@ public final class Scanner {
   };
 
   /** A long, high-entropy value right after a key word ({@code token=…}, {@code "secret": "…"}, {@code Bearer …}). */
-  private static void genericSecret(String text, char[] a, String token, int start, List<Hit> hits) {
+  private static void genericSecret(String text, byte[] a, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
     int valueLen = token.length() - valueFrom;
@@ -370,7 +370,7 @@ public final class Scanner {
   }
 
   /** A short value after a password key word ({@code password=hunter22}). */
-  private static void shortSecret(String text, char[] a, String token, int start, List<Hit> hits) {
+  private static void shortSecret(String text, byte[] a, String token, int start, List<Hit> hits) {
     int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
     int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
     if (token.length() - valueFrom < 6) {
@@ -388,18 +388,18 @@ public final class Scanner {
   }
 
   /** The word before a value separated by {@code : = "'} and blanks, or null. */
-  private static String keyBefore(String text, char[] a, int start) {
+  private static String keyBefore(String text, byte[] a, int start) {
     long span = keySpan(text, a, start);
     return span < 0 ? null : text.substring((int) (span >>> 32), (int) span);
   }
 
   /** {@link #keyBefore} as {@code from << 32 | to}, or -1: no substring for the common "no key" answer. */
-  private static long keySpan(String text, char[] a, int start) {
+  private static long keySpan(String text, byte[] a, int start) {
     int j = start - 1;
     int limit = Math.max(0, start - 8);
     boolean sawSeparator = false;
     while (j >= limit) {
-      char c = a[j];
+      byte c = a[j];
       if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == ':' || c == '=') {
         sawSeparator |= c != ' ' && c != '\t' || j < start - 1;
         j--;
@@ -415,7 +415,7 @@ public final class Scanner {
     int reach = sawSeparator ? 40 : 8;
     int k = j;
     while (k >= 0 && wordEnd - k < reach) {
-      if (!isKeyChar(a[k])) {
+      if (!isKeyChar(text, a, k)) {
         break;
       }
       k--;
@@ -426,8 +426,9 @@ public final class Scanner {
     return (long) (k + 1) << 32 | wordEnd;
   }
 
-  private static boolean isKeyChar(char c) {
-    return Character.isLetterOrDigit(c) || c == '_' || c == '-';
+  private static boolean isKeyChar(String text, byte[] a, int k) {
+    byte c = a[k];
+    return c == '_' || c == '-' || AsciiBytes.isLetterOrDigit(text, a, k);
   }
 
   private static boolean namesSecret(String key) {
@@ -461,10 +462,10 @@ public final class Scanner {
   // --- PII -------------------------------------------------------------------------------------
 
   /** Cards (Luhn and issuer prefix), phone numbers, US SSNs, starting at a digit or '+'. */
-  private static int numbers(String text, char[] a, int start, List<Hit> hits) {
+  private static int numbers(String text, byte[] a, int start, List<Hit> hits) {
     if (start > 0) {
-      char p = a[start - 1];
-      if (Character.isLetterOrDigit(p) || p == '_' || p == '.' || p == '/' || p == '-') {
+      byte p = a[start - 1];
+      if (AsciiBytes.isLetterOrDigit(text, a, start - 1) || p == '_' || p == '.' || p == '/' || p == '-') {
         return start;
       }
       if (p == '(') {
@@ -482,10 +483,10 @@ public final class Scanner {
     }
     int lastDigit = -1;
     while (j < limit) {
-      char c = a[j];
+      byte c = a[j];
       if (c >= '0' && c <= '9') {
         if (digits < ds.length) {
-          ds[digits] = c;
+          ds[digits] = (char) c;
         }
         digits++;
         lastDigit = j;
@@ -498,7 +499,7 @@ public final class Scanner {
       return start;
     }
     int end = lastDigit + 1;
-    if (end < n && (Character.isLetterOrDigit(a[end]))) {
+    if (end < n && AsciiBytes.isLetterOrDigit(text, a, end)) {
       return start;
     }
     if (digits >= 13 && digits <= 19 && !plus && luhn(ds, digits) && cardPrefix(ds, digits)) {
@@ -510,7 +511,7 @@ public final class Scanner {
       return end;
     }
     // PHONE has exactly ten digits
-    if (plus && digits >= 8 && digits <= 15 || !plus && digits == 10 && phoneLength(a[start], end - start)
+    if (plus && digits >= 8 && digits <= 15 || !plus && digits == 10 && phoneLength((char) a[start], end - start)
         && PHONE.matcher(text.substring(start, end)).matches()) {
       hits.add(new Hit(Category.PII, "phone_number", start, end));
       return end;
@@ -526,7 +527,7 @@ public final class Scanner {
   private static final Pattern SSN = Pattern.compile("\\d{3}-\\d{2}-\\d{4}");
   private static final Pattern PHONE = Pattern.compile("(?:\\(\\d{3}\\)\\s?|\\d{3}[-.])\\d{3}[-.]\\d{4}");
 
-  private static boolean isDigitOrSep(char c) {
+  private static boolean isDigitOrSep(byte c) {
     return c >= '0' && c <= '9' || c == '(' || c == ' ' || c == '-';
   }
 
@@ -626,10 +627,10 @@ public final class Scanner {
 
   // --- prompt injection -------------------------------------------------------------------------
 
-  private void words(String text, char[] a, int start, int end, List<Hit> hits) {
+  private void words(String text, byte[] a, int start, int end, List<Hit> hits) {
     int k = start;
     while (k < end) {
-      char c = a[k];
+      byte c = a[k];
       if (isAsciiLetter(c)) {
         int w = k + 1;
         while (w < end && isAsciiLetter(a[w])) { // token runs are ASCII
@@ -644,7 +645,7 @@ public final class Scanner {
   }
 
   /** Trigger words: an override verb opens a window for the override patterns, a role word at a line start is a fake turn. */
-  private void word(String text, char[] a, int start, int w, int end, List<Hit> hits) {
+  private void word(String text, byte[] a, int start, int w, int end, List<Hit> hits) {
     int wl = w - start;
     if (wl < 2 || wl > 12) {
       return;
@@ -689,7 +690,7 @@ public final class Scanner {
    * lower-case letter {@code f} is: an override verb, an instruction noun, a decode verb, or none (0).
    * ("base64" and "rot13" are listed for completeness; a letter run cannot contain their digits.)
    */
-  private static int trigger(char[] a, int start, int wl, char f) {
+  private static int trigger(byte[] a, int start, int wl, char f) {
     return switch (f) {
       case 'i' -> is(a, start, wl, "ignore") ? OVERRIDE_VERB
           : is(a, start, wl, "instructions") || is(a, start, wl, "instruction") ? INSTRUCTION_NOUN : 0;
@@ -707,12 +708,12 @@ public final class Scanner {
     };
   }
 
-  private static boolean isAsciiLetter(char c) {
+  private static boolean isAsciiLetter(byte c) {
     return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
   }
 
   /** Whether the ASCII letter run {@code a[start, start + len)} is {@code word} (lower case) ignoring case. */
-  private static boolean is(char[] a, int start, int len, String word) {
+  private static boolean is(byte[] a, int start, int len, String word) {
     if (len != word.length()) {
       return false;
     }
@@ -724,10 +725,10 @@ public final class Scanner {
     return true;
   }
 
-  private static boolean atLineStart(char[] a, int start) {
+  private static boolean atLineStart(byte[] a, int start) {
     int j = start - 1;
     while (j >= 0 && start - j < 12) {
-      char c = a[j];
+      byte c = a[j];
       if (c == '\n') {
         return true;
       }
@@ -876,7 +877,7 @@ public final class Scanner {
 
   // --- encoded payloads -------------------------------------------------------------------------
 
-  private void decoded(String token, char[] a, int start, int depth, List<Hit> hits) {
+  private void decoded(String token, byte[] a, int start, int depth, List<Hit> hits) {
     if (token.indexOf('%') >= 0 && percentEscapes(token) >= 2) {
       String d = percentDecode(token);
       if (d != null && !d.equals(token)) {
@@ -897,7 +898,7 @@ public final class Scanner {
     while (k < n) {
       int runStart = k;
       boolean hexOnly = true;
-      char ch;
+      byte ch;
       while (k < n && isBase64(ch = a[start + k])) {
         hexOnly &= ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F';
         k++;
@@ -917,7 +918,7 @@ public final class Scanner {
   private void inner(String decoded, int spanStart, int spanEnd, int depth, List<Hit> hits) {
     Canonicalizer.Canonical c = Canonicalizer.canonicalize(decoded);
     List<Hit> found = new ArrayList<>();
-    scan(c.text(), c.text().toCharArray(), depth + 1, found);
+    scan(c.text(), AsciiBytes.of(c.text()), depth + 1, found);
     if (!found.isEmpty()) {
       for (Hit h : found) {
         hits.add(new Hit(h.category(), h.detector(), spanStart, spanEnd));
@@ -926,8 +927,8 @@ public final class Scanner {
     }
   }
 
-  private static boolean isBase64(char c) {
-    return c < 128 && BASE64[c];
+  private static boolean isBase64(byte c) {
+    return c >= 0 && BASE64[c];
   }
 
   private static int percentEscapes(String s) {

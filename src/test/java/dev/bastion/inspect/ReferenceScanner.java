@@ -16,8 +16,9 @@ import java.util.Set;
 /**
  * The oracle of {@code ScannerEquivalenceTest}: a frozen copy of {@link Scanner} as it was at commit
  * db9cb4c (before the third performance round and the split into focused classes), always run
- * with its prefilters off and without the plain-ASCII fast path, so that it uses none of the fast
- * paths being tested. Only its class name, constructors and this comment differ from that commit;
+ * with its prefilters removed (the switch that turned them off, and every check behind it) and without
+ * the plain-ASCII fast path, so that it uses none of the fast paths being tested. Otherwise only its
+ * class name, constructor and this comment differ from that commit;
  * it shares the regular expressions' companions ({@link SecretRules}, {@link Canonicalizer#canonicalize},
  * {@link Entities}, {@link IbanLengths}, {@link HostMatch}) with production code, whose own tests pin them.
  * Do not optimise or "fix" this class: it is the old behaviour the scanner must keep.
@@ -74,21 +75,10 @@ final class ReferenceScanner {
   private static final Set<String> ROLE_WORDS = Set.of("user", "assistant", "system", "human", "ai", "model", "developer");
 
   private final Set<String> linkHosts;
-  /**
-   * Whether the cheap necessary-condition checks run before each regular expression and decoder
-   * (see {@link Prefilter}). Always on in production; tests turn them off to prove that they never
-   * change a finding.
-   */
-  private final boolean prefilter;
 
   /** @param linkHosts hosts that markdown links and images in tool output may point at with data */
   ReferenceScanner(Set<String> linkHosts) {
-    this(linkHosts, false);
-  }
-
-  private ReferenceScanner(Set<String> linkHosts, boolean prefilter) {
     this.linkHosts = Set.copyOf(linkHosts);
-    this.prefilter = prefilter;
   }
 
   static ReferenceScanner standard() {
@@ -270,15 +260,11 @@ final class ReferenceScanner {
     // paths and URLs) skip the rules unless they could be a connection string.
     boolean digit = (lo & DIGITS) != 0;
     boolean rules = len >= 16 && (digit || (lo & COLON_SLASH) == COLON_SLASH && indexOf(text, "://", start, end - 3) >= 0);
-    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, depth)
-        && !(depth < MAX_DEPTH && hasLongBase64Run(a, start, end, lo, hi)) && keySpan(text, a, start) < 0) {
-      return resume; // no key, no '@', nothing decodable: no detector below can fire
-    }
     String token = text.substring(start, end);
     int before = hits.size();
     if (rules) {
       for (SecretRules.Rule rule : SecretRules.RULES) {
-        if ((!prefilter || rule.mayBeHinted(lo, hi)) && rule.hinted(token)) {
+        if (rule.hinted(token)) {
           Matcher m = rule.pattern().matcher(token);
           while (m.find()) {
             if (SecretRules.accept(rule, token, m)) {
@@ -656,17 +642,11 @@ final class ReferenceScanner {
     }
     int trigger = trigger(a, start, wl, f);
     if (trigger == OVERRIDE_VERB) {
-      if (!prefilter || Prefilter.mayOverride(a, start, WINDOW)) {
-        window(text, start, OVERRIDE, "instruction_override", hits);
-      }
+      window(text, start, OVERRIDE, "instruction_override", hits);
     } else if (trigger == INSTRUCTION_NOUN) {
-      if (!prefilter || Prefilter.hasAny(text, Math.max(0, start - 40), Math.min(text.length(), start + 20), ':', '-')) {
-        windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
-      }
+      windowBack(text, start, NEW_INSTRUCTIONS, "instruction_override", hits);
     } else if (trigger == DECODE_VERB) {
-      if (!prefilter || Prefilter.mayDecodeLure(a, start, WINDOW)) {
-        window(text, start, DECODE_LURE, "decode_and_follow", hits);
-      }
+      window(text, start, DECODE_LURE, "decode_and_follow", hits);
     }
   }
 
@@ -789,8 +769,7 @@ final class ReferenceScanner {
       }
       return end;
     }
-    if ((next == 's' || next == 'd' || next == 'p' || next == 'f' || next == 'a' || next == 'S' || next == 'D' || next == 'P')
-        && (!prefilter || Prefilter.mayHideElement(text, i))) {
+    if (next == 's' || next == 'd' || next == 'p' || next == 'f' || next == 'a' || next == 'S' || next == 'D' || next == 'P') {
       Matcher m = HIDDEN_ELEMENT.matcher(text.substring(i, Math.min(n, i + HIDDEN_ELEMENT_REACH)));
       if (m.lookingAt()) {
         hits.add(new Hit(Category.INJECTION, "hidden_html", i, i + m.end()));
@@ -821,12 +800,6 @@ final class ReferenceScanner {
     }
     if (open < 0) {
       return;
-    }
-    if (prefilter) {
-      int close = text.indexOf(']', open); // the pattern's "](" is the first ']' after the '['
-      if (close + 1 >= text.length() || text.charAt(close + 1) != '(' || !Prefilter.httpAfter(text, close + 2)) {
-        return;
-      }
     }
     int from = open > 0 && text.charAt(open - 1) == '!' ? open - 1 : open;
     Matcher m = MD_LINK.matcher(text.substring(from, Math.min(text.length(), i + 2060)));
