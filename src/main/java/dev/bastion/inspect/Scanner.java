@@ -904,9 +904,10 @@ public final class Scanner {
         k++;
       }
       int runLen = k - runStart;
-      if (runLen >= 24) {
+      boolean hex = hexOnly && runLen % 2 == 0;
+      if (runLen >= 24 && (!prefilter || mayDecodeToText(a, start + runStart, start + k, hex))) {
         String run = token.substring(runStart, k);
-        String d = hexOnly && runLen % 2 == 0 ? hexDecode(run) : base64Decode(run);
+        String d = hex ? hexDecode(run) : base64Decode(run);
         if (d != null) {
           inner(d, start + runStart, start + k, depth, hits);
         }
@@ -925,6 +926,91 @@ public final class Scanner {
       }
       hits.add(new Hit(Category.OBFUSCATION, "encoded_payload", spanStart, spanEnd));
     }
+  }
+
+  /** The value of a base64 digit of either alphabet ({@code +} and {@code -} are 62, {@code /} and {@code _} 63). */
+  private static final byte[] BASE64_VALUE = new byte[128];
+
+  static {
+    String digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for (int v = 0; v < digits.length(); v++) {
+      BASE64_VALUE[digits.charAt(v)] = (byte) v;
+    }
+    BASE64_VALUE['+'] = 62;
+    BASE64_VALUE['-'] = 62;
+    BASE64_VALUE['/'] = 63;
+    BASE64_VALUE['_'] = 63;
+  }
+
+  /**
+   * False only when {@link #hexDecode} (if {@code hex}) or {@link #base64Decode} is certain to
+   * return null for the run {@code a[from, to)} of base64-alphabet characters: it decodes the run in
+   * place, byte by byte, without an array, and stops at the first sign that {@link #printableUtf8}
+   * rejects the bytes — fewer than six, more than a tenth implausible as text, or a sequence that is
+   * not UTF-8 (a continuation byte without a lead byte, C0, C1, F5..FF, a lead byte without its
+   * continuation bytes). Hashes, random tokens and path segments end here after a few bytes.
+   * It decodes exactly the bytes the decoders would, so the answer "false" is certain: either the
+   * decoder rejects the run anyway, or it gives these bytes, which {@code printableUtf8} rejects.
+   */
+  static boolean mayDecodeToText(byte[] a, int from, int to, boolean hex) {
+    int len;
+    if (hex) {
+      len = (to - from) / 2;
+    } else {
+      int eq = from;
+      while (eq < to && a[eq] != '=') {
+        eq++;
+      }
+      to = eq; // base64Decode stops at the first '='
+      if ((to - from) % 4 == 1) {
+        return false;
+      }
+      len = (int) ((to - from) * 6L / 8);
+    }
+    if (len < 6) {
+      return false;
+    }
+    int implausible = 0;
+    int need = 0; // continuation bytes the current UTF-8 sequence still needs
+    int bits = 0;
+    int acc = 0;
+    boolean urlAlphabet = false;
+    boolean basicAlphabet = false;
+    int k = from;
+    for (int emitted = 0; emitted < len; ) {
+      int b;
+      if (hex) {
+        b = Character.digit(a[k], 16) << 4 | Character.digit(a[k + 1], 16);
+        k += 2;
+      } else {
+        byte c = a[k++];
+        urlAlphabet |= c == '-' || c == '_';
+        basicAlphabet |= c == '+' || c == '/';
+        acc = acc << 6 | BASE64_VALUE[c];
+        bits += 6;
+        if (bits < 8) {
+          continue;
+        }
+        bits -= 8;
+        b = acc >>> bits & 0xFF;
+      }
+      emitted++;
+      if (!(b >= 0x20 && b != 0x7F || b == '\n' || b == '\r' || b == '\t') && ++implausible * 10 > len) {
+        return false;
+      }
+      if (need > 0) {
+        if ((b & 0xC0) != 0x80) {
+          return false;
+        }
+        need--;
+      } else if (b >= 0x80) {
+        if (b < 0xC2 || b >= 0xF5) {
+          return false;
+        }
+        need = b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3;
+      }
+    }
+    return need == 0 && !(urlAlphabet && basicAlphabet);
   }
 
   private static boolean isBase64(byte c) {
