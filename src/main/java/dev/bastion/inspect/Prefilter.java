@@ -11,43 +11,28 @@ package dev.bastion.inspect;
 final class Prefilter {
   private Prefilter() {}
 
-  private static final long EQ_COLON = 1L << '=' | 1L << ':';
-  private static final long PCT = 1L << '%';
-  private static final long AT_HI = 1L << ('@' - 64);
-  private static final long AMP = 1L << '&';
-  private static final long SEMI = 1L << ';';
-
   /**
-   * Whether a token run that the credential rules skip (its ASCII characters as bit sets,
-   * {@code lo} for 0..63 and {@code hi} for 64..127) can feed the password check, the e-mail shape
-   * or the percent and entity decoders. Base64/hex runs and the key word before the run
-   * ({@code token = …}) are checked separately.
+   * Whether a token run that the credential rules skip (with the {@link TokenChars} {@code flags}
+   * of its characters) can feed the password check, the e-mail shape or the percent and entity
+   * decoders. Base64/hex runs and the key word before the run ({@code token = …}) are checked
+   * separately.
    */
-  static boolean mayNeedToken(long lo, long hi, int depth) {
-    if ((lo & PCT) != 0 || (hi & AT_HI) != 0) {
+  static boolean mayNeedToken(int flags, int depth) {
+    if ((flags & (TokenChars.PERCENT | TokenChars.AT)) != 0) {
       return true; // an e-mail, or percent escapes
     }
-    if ((lo & EQ_COLON) != 0 && mayNamePassword(hi)) {
+    if ((flags & (TokenChars.EQUALS | TokenChars.COLON)) != 0 && mayNamePassword(flags)) {
       return true; // a password key in the run (password=…): the only key/value check short runs get
     }
-    return depth < Scanner.MAX_DEPTH && (lo & AMP) != 0 && (lo & SEMI) != 0;
+    return depth < Scanner.MAX_DEPTH && (flags & TokenChars.AMPERSAND) != 0 && (flags & TokenChars.SEMICOLON) != 0;
   }
-
-  private static long letter(char c) {
-    return 1L << (c - 64) | 1L << ((c | 0x20) - 64);
-  }
-
-  private static final long P = letter('P');
-  private static final long S = letter('S');
-  private static final long W = letter('W');
-  private static final long D = letter('D');
 
   /**
-   * Whether a run with these letters (bit set of characters 64..127) can hold a password key word
-   * ("password", "passwd", "passphrase" need p and s; "…pwd" needs p, w and d), in any case.
+   * Whether a run with these letters can hold a password key word ("password", "passwd",
+   * "passphrase" need p and s; "…pwd" needs p, w and d), in any case.
    */
-  private static boolean mayNamePassword(long hi) {
-    return (hi & P) != 0 && ((hi & S) != 0 || (hi & W) != 0 && (hi & D) != 0);
+  private static boolean mayNamePassword(int flags) {
+    return (flags & TokenChars.P) != 0 && ((flags & TokenChars.S) != 0 || (flags & TokenChars.W) != 0 && (flags & TokenChars.D) != 0);
   }
 
   /** The objects of the override pattern ({@code … previous instructions}), one of which it must end with. */

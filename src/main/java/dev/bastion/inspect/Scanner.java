@@ -34,31 +34,6 @@ public final class Scanner {
   private static final int WINDOW = 240;
   static final int HIDDEN_ELEMENT_REACH = 4700;
 
-  private static final boolean[] TOKEN = new boolean[128];
-
-  static {
-    for (char c = 'a'; c <= 'z'; c++) {
-      TOKEN[c] = true;
-    }
-    for (char c = 'A'; c <= 'Z'; c++) {
-      TOKEN[c] = true;
-    }
-    for (char c = '0'; c <= '9'; c++) {
-      TOKEN[c] = true;
-    }
-    for (char c : "_-+/=.:@%~&#;?".toCharArray()) {
-      TOKEN[c] = true;
-    }
-  }
-
-  private static final boolean[] BASE64 = new boolean[128];
-
-  static {
-    for (char c = 0; c < 128; c++) {
-      BASE64[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
-    }
-  }
-
   private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}");
   private static final Pattern OVERRIDE = Pattern.compile(
       "(?i)\\b(?:ignore|disregard|forget|override|bypass|skip)\\b[^.\\n]{0,40}?\\b(?:previous|prior|above|earlier|all|any|your|system|safety|original)\\b"
@@ -143,34 +118,19 @@ public final class Scanner {
     int windowEnd = -1;
     while (i < n && hits.size() < MAX_HITS) {
       int c = a[i];
-      if (c >= 0 && TOKEN[c]) {
-        // One pass over the run: which characters it has (a bit per ASCII character, for the
-        // rules' literal hints and the prefilters), and whether a letter run in it could be a
-        // trigger word or a role word before ':'.
+      int f = TokenChars.FLAGS[c & 0xFF];
+      if (f != 0) {
+        // One pass over the run, OR-ing the flags of its characters (see TokenChars)
         int start = i;
-        long lo = 0;
-        long hi = 0;
-        int letters = -1;
-        boolean trigger = false;
+        int flags = 0;
         do {
-          long bit = 1L << c; // shifts are mod 64: bit (c - 64) for c >= 64
-          long below64 = (c - 64) >> 31; // all ones if c < 64
-          lo |= bit & below64;
-          hi |= bit & ~below64;
-          if ((char) ((c | 0x20) - 'a') < 26) {
-            if (letters < 0) {
-              letters = i;
-            }
-          } else if (letters >= 0) {
-            trigger |= mayTrigger(a, letters, i, c);
-            letters = -1;
-          }
+          flags |= f;
           i++;
-        } while (i < n && (c = a[i]) >= 0 && TOKEN[c]);
-        if (letters >= 0) {
-          trigger |= mayTrigger(a, letters, i, ' ');
-        }
-        int skip = token(text, a, start, i, depth, lo, hi, trigger, hits);
+        } while (i < n && (f = TokenChars.FLAGS[a[i] & 0xFF]) != 0);
+        // whether a letter run in it could be a trigger word or a role word before ':'
+        boolean trigger = (flags & TokenChars.NOT_LETTER) == 0 ? mayTrigger(a, start, i, ' ')
+            : (flags & TokenChars.LETTER) != 0 && letterRunsMayTrigger(a, start, i);
+        int skip = token(text, a, start, i, depth, flags, trigger, hits);
         if (skip > i) {
           i = skip;
         }
@@ -187,46 +147,23 @@ public final class Scanner {
     }
   }
 
-  /** Token characters outside the base64 alphabets, as bit sets (see {@link #TOKEN}, {@link #BASE64}). */
-  private static final long NOT_BASE64_LO;
-  private static final long NOT_BASE64_HI;
-
-  static {
-    long lo = 0;
-    long hi = 0;
-    for (char c = 0; c < 128; c++) {
-      if (TOKEN[c] && !BASE64[c]) {
-        if (c < 64) {
-          lo |= 1L << c;
-        } else {
-          hi |= 1L << (c - 64);
+  /** {@link #mayTrigger} for each letter run of the token run {@code a[start, end)}. */
+  private static boolean letterRunsMayTrigger(byte[] a, int start, int end) {
+    int letters = -1;
+    for (int k = start; k < end; k++) {
+      byte c = a[k];
+      if ((char) ((c | 0x20) - 'a') < 26) {
+        if (letters < 0) {
+          letters = k;
         }
+      } else if (letters >= 0) {
+        if (mayTrigger(a, letters, k, c)) {
+          return true;
+        }
+        letters = -1;
       }
     }
-    NOT_BASE64_LO = lo;
-    NOT_BASE64_HI = hi;
-  }
-
-  /**
-   * Whether the token run {@code a[start, end)} (with the characters {@code lo}, {@code hi}) has a
-   * base64-alphabet run of at least 24 characters, the shortest the decoder looks at: the whole run
-   * if it has no token character outside that alphabet.
-   */
-  private static boolean hasLongBase64Run(byte[] a, int start, int end, long lo, long hi) {
-    if (end - start < 24) {
-      return false;
-    }
-    return (lo & NOT_BASE64_LO) == 0 && (hi & NOT_BASE64_HI) == 0 || longestBase64Run(a, start, end) >= 24;
-  }
-
-  private static int longestBase64Run(byte[] a, int start, int end) {
-    int run = 0;
-    int longest = 0;
-    for (int k = start; k < end; k++) {
-      run = BASE64[a[k]] ? run + 1 : 0; // token characters are ASCII
-      longest = Math.max(longest, run);
-    }
-    return longest;
+    return letters >= 0 && mayTrigger(a, letters, end, ' ');
   }
 
   /**
@@ -253,11 +190,11 @@ public final class Scanner {
   }
 
   /**
-   * Looks at one token run {@code a[start, end)} with the characters {@code lo}, {@code hi} (see
+   * Looks at one token run {@code a[start, end)} with the {@link TokenChars} {@code flags} (see
    * {@link #scan(String, byte[], int, List)}); returns where scanning should resume (at least
    * {@code end}).
    */
-  private int token(String text, byte[] a, int start, int end, int depth, long lo, long hi, boolean trigger, List<Hit> hits) {
+  private int token(String text, byte[] a, int start, int end, int depth, int flags, boolean trigger, List<Hit> hits) {
     int len = end - start;
     char first = (char) a[start]; // token characters are ASCII
     int resume = end;
@@ -278,15 +215,17 @@ public final class Scanner {
     }
     // Every vendor format and every generic secret has a digit; digit-free tokens (long words, most
     // paths and URLs) skip the rules unless they could be a connection string.
-    boolean digit = (lo & DIGITS) != 0;
-    boolean rules = len >= 16 && (digit || (lo & COLON_SLASH) == COLON_SLASH && indexOf(text, "://", start, end - 3) >= 0);
-    if (prefilter && !rules && !Prefilter.mayNeedToken(lo, hi, depth)
-        && !(depth < MAX_DEPTH && hasLongBase64Run(a, start, end, lo, hi)) && keySpan(text, a, start) < 0) {
+    boolean digit = (flags & TokenChars.DIGIT) != 0;
+    boolean rules = len >= 16 && (digit || (flags & COLON_SLASH) == COLON_SLASH && indexOf(text, "://", start, end - 3) >= 0);
+    if (prefilter && !rules && !Prefilter.mayNeedToken(flags, depth)
+        && !(depth < MAX_DEPTH && TokenChars.hasLongBase64Run(a, start, end, flags)) && keySpan(text, a, start) < 0) {
       return resume; // no key, no '@', nothing decodable: no detector below can fire
     }
     String token = text.substring(start, end);
     int before = hits.size();
     if (rules) {
+      long lo = prefilter ? TokenChars.lo(a, start, end) : 0;
+      long hi = prefilter ? TokenChars.hi(a, start, end) : 0;
       for (SecretRules.Rule rule : SecretRules.RULES) {
         if ((!prefilter || rule.mayBeHinted(lo, hi)) && rule.hinted(token)) {
           Matcher m = rule.pattern().matcher(token);
@@ -320,8 +259,7 @@ public final class Scanner {
     return resume;
   }
 
-  private static final long DIGITS = 0x3FFL << '0';
-  private static final long COLON_SLASH = 1L << ':' | 1L << '/';
+  private static final int COLON_SLASH = TokenChars.COLON | TokenChars.SLASH;
 
   /** {@code text.indexOf(needle, from)} restricted to matches starting before {@code limit}. */
   static int indexOf(String text, String needle, int from, int limit) {
@@ -476,7 +414,6 @@ public final class Scanner {
     int limit = Math.min(n, start + 40);
     int digits = 0;
     int j = start;
-    char[] ds = new char[24];
     boolean plus = a[start] == '+';
     if (plus || a[start] == '(') {
       j++;
@@ -485,9 +422,6 @@ public final class Scanner {
     while (j < limit) {
       byte c = a[j];
       if (c >= '0' && c <= '9') {
-        if (digits < ds.length) {
-          ds[digits] = (char) c;
-        }
         digits++;
         lastDigit = j;
       } else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') || j + 1 < n && !isDigitOrSep(a[j + 1])) {
@@ -502,7 +436,7 @@ public final class Scanner {
     if (end < n && AsciiBytes.isLetterOrDigit(text, a, end)) {
       return start;
     }
-    if (digits >= 13 && digits <= 19 && !plus && luhn(ds, digits) && cardPrefix(ds, digits)) {
+    if (digits >= 13 && digits <= 19 && !plus && card(a, start, end, digits)) {
       hits.add(new Hit(Category.PII, "card_number", start, end));
       return end;
     }
@@ -529,6 +463,18 @@ public final class Scanner {
 
   private static boolean isDigitOrSep(byte c) {
     return c >= '0' && c <= '9' || c == '(' || c == ' ' || c == '-';
+  }
+
+  /** Luhn and issuer prefix of the {@code count} digits in {@code a[start, end)}. */
+  private static boolean card(byte[] a, int start, int end, int count) {
+    char[] ds = new char[count];
+    int d = 0;
+    for (int k = start; k < end; k++) {
+      if (a[k] >= '0' && a[k] <= '9') {
+        ds[d++] = (char) a[k];
+      }
+    }
+    return luhn(ds, count) && cardPrefix(ds, count);
   }
 
   static boolean luhn(char[] ds, int count) {
@@ -1014,7 +960,7 @@ public final class Scanner {
   }
 
   private static boolean isBase64(byte c) {
-    return c >= 0 && BASE64[c];
+    return c >= 0 && TokenChars.BASE64[c];
   }
 
   private static int percentEscapes(String s) {
