@@ -131,7 +131,7 @@ final class Prefilter {
    * at the first {@code >} (the marker may end with that {@code >}).
    */
   static boolean mayHideElement(String text, int lt) {
-    int end = Math.min(text.length(), lt + Scanner.HIDDEN_ELEMENT_REACH);
+    int end = Math.min(text.length(), lt + InjectionScan.HIDDEN_ELEMENT_REACH);
     int k = lt + 1;
     while (k < end && text.charAt(k) != '>') {
       if (text.charAt(k) >= 128) {

@@ -10,7 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The decoders' in-place check ({@link Scanner#mayDecodeToText}) answers "no" only for runs whose
+ * The decoders' in-place check ({@link EncodedSpans#mayDecodeToText}) answers "no" only for runs whose
  * decoding the full path rejects: checked on hashes, random bytes, text in several scripts, text
  * with a few control or invalid bytes, and both base64 alphabets, padded, unpadded and cut short.
  */
@@ -55,8 +55,8 @@ class EncodedSpansTest {
       }
       boolean hex = encoded.chars().allMatch(c -> Character.digit(c, 16) >= 0) && encoded.length() % 2 == 0;
       byte[] a = AsciiBytes.of(encoded);
-      String decoded = hex ? Scanner.hexDecode(encoded) : Scanner.base64Decode(encoded);
-      if (Scanner.mayDecodeToText(a, 0, a.length, hex)) {
+      String decoded = hex ? EncodedSpans.hexDecode(encoded) : EncodedSpans.base64Decode(encoded);
+      if (EncodedSpans.mayDecodeToText(a, 0, a.length, hex)) {
         accepted++;
       } else {
         rejected++;
