@@ -38,7 +38,7 @@ public class DetectorBench {
   private Scanner scanner;
   private String text;
 
-  private static final List<String> CLEAN = List.of(
+  static final List<String> CLEAN = List.of(
       "The quarterly report shows revenue growth of 12 percent, driven by the new onboarding flow and fewer support tickets.\n",
       "## Next steps\n- Review the migration plan with the platform team\n- Update the runbook before Friday\n",
       "    public static int add(int a, int b) {\n        return a + b; // keeps the example small\n    }\n",
@@ -49,7 +49,7 @@ public class DetectorBench {
       "Meeting notes: we agreed to ignore flaky tests in the nightly run until the new runner is ready; the user asked for a summary.\n",
       "| name | plan | seats |\n|------|------|-------|\n| Northwind | team | 12 |\n| Kestrel | enterprise | 240 |\n");
 
-  private static final List<String> DIRTY = List.of(
+  static final List<String> DIRTY = List.of(
       "AWS_ACCESS_KEY_ID=AKIAQ3EXAMPLE7KEY4ZZ\n",
       "token: ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8\n",
       "Contact jane.doe@example.org or call +44 20 7946 0958.\n",
@@ -73,6 +73,15 @@ public class DetectorBench {
       }
     }
     text = sb.substring(0, size);
+  }
+
+  /** The generated input of one size and kind (the equivalence test scans the same texts). */
+  static String text(int size, String kind) {
+    DetectorBench bench = new DetectorBench();
+    bench.size = size;
+    bench.kind = kind;
+    bench.setUp();
+    return bench.text;
   }
 
   @Benchmark

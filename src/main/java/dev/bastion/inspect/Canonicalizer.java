@@ -111,19 +111,9 @@ public final class Canonicalizer {
     return new Canonical(text, found.isEmpty() ? Set.of() : Set.copyOf(found), hidden.toString());
   }
 
-  /** The canonical form of text already known to be {@linkplain #isPlainAscii(char[]) plain ASCII}: itself. */
+  /** The canonical form of text already known to be {@linkplain AsciiBytes#isPlain plain ASCII}: itself. */
   static Canonical plain(String s) {
     return new Canonical(s, Set.of(), "");
-  }
-
-  /** {@link #isPlainAscii(String)} over a copy of the text's characters. */
-  static boolean isPlainAscii(char[] a) {
-    for (char c : a) {
-      if (!isPlainAscii(c)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static boolean isPlainAscii(String s) {

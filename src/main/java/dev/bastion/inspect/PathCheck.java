@@ -36,7 +36,7 @@ public final class PathCheck {
     }
     String decoded = value;
     for (int round = 0; round < 3 && decoded.indexOf('%') >= 0; round++) {
-      String next = Scanner.percentDecode(decoded);
+      String next = EncodedSpans.percentDecode(decoded);
       if (next == null || next.equals(decoded)) {
         break;
       }

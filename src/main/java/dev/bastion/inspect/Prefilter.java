@@ -11,43 +11,28 @@ package dev.bastion.inspect;
 final class Prefilter {
   private Prefilter() {}
 
-  private static final long EQ_COLON = 1L << '=' | 1L << ':';
-  private static final long PCT = 1L << '%';
-  private static final long AT_HI = 1L << ('@' - 64);
-  private static final long AMP = 1L << '&';
-  private static final long SEMI = 1L << ';';
-
   /**
-   * Whether a token run that the credential rules skip (its ASCII characters as bit sets,
-   * {@code lo} for 0..63 and {@code hi} for 64..127) can feed the password check, the e-mail shape
-   * or the percent and entity decoders. Base64/hex runs and the key word before the run
-   * ({@code token = …}) are checked separately.
+   * Whether a token run that the credential rules skip (with the {@link TokenChars} {@code flags}
+   * of its characters) can feed the password check, the e-mail shape or the percent and entity
+   * decoders. Base64/hex runs and the key word before the run ({@code token = …}) are checked
+   * separately.
    */
-  static boolean mayNeedToken(long lo, long hi, int depth) {
-    if ((lo & PCT) != 0 || (hi & AT_HI) != 0) {
+  static boolean mayNeedToken(int flags, int depth) {
+    if ((flags & (TokenChars.PERCENT | TokenChars.AT)) != 0) {
       return true; // an e-mail, or percent escapes
     }
-    if ((lo & EQ_COLON) != 0 && mayNamePassword(hi)) {
+    if ((flags & (TokenChars.EQUALS | TokenChars.COLON)) != 0 && mayNamePassword(flags)) {
       return true; // a password key in the run (password=…): the only key/value check short runs get
     }
-    return depth < Scanner.MAX_DEPTH && (lo & AMP) != 0 && (lo & SEMI) != 0;
+    return depth < Scanner.MAX_DEPTH && (flags & TokenChars.AMPERSAND) != 0 && (flags & TokenChars.SEMICOLON) != 0;
   }
-
-  private static long letter(char c) {
-    return 1L << (c - 64) | 1L << ((c | 0x20) - 64);
-  }
-
-  private static final long P = letter('P');
-  private static final long S = letter('S');
-  private static final long W = letter('W');
-  private static final long D = letter('D');
 
   /**
-   * Whether a run with these letters (bit set of characters 64..127) can hold a password key word
-   * ("password", "passwd", "passphrase" need p and s; "…pwd" needs p, w and d), in any case.
+   * Whether a run with these letters can hold a password key word ("password", "passwd",
+   * "passphrase" need p and s; "…pwd" needs p, w and d), in any case.
    */
-  private static boolean mayNamePassword(long hi) {
-    return (hi & P) != 0 && ((hi & S) != 0 || (hi & W) != 0 && (hi & D) != 0);
+  private static boolean mayNamePassword(int flags) {
+    return (flags & TokenChars.P) != 0 && ((flags & TokenChars.S) != 0 || (flags & TokenChars.W) != 0 && (flags & TokenChars.D) != 0);
   }
 
   /** The objects of the override pattern ({@code … previous instructions}), one of which it must end with. */
@@ -59,12 +44,12 @@ final class Prefilter {
   };
 
   /** The override pattern cannot cross {@code .} or a line break: one of its object words must occur before them. */
-  static boolean mayOverride(char[] text, int start, int window) {
+  static boolean mayOverride(byte[] text, int start, int window) {
     return sentenceHasAny(text, start, window, OVERRIDE_OBJECTS);
   }
 
   /** The decode-and-follow pattern cannot cross {@code .} or a line break: one of its action words must occur before them. */
-  static boolean mayDecodeLure(char[] text, int start, int window) {
+  static boolean mayDecodeLure(byte[] text, int start, int window) {
     return sentenceHasAny(text, start, window, LURE_ACTIONS);
   }
 
@@ -80,15 +65,16 @@ final class Prefilter {
     }
   }
 
-  private static boolean sentenceHasAny(char[] text, int start, int window, String[] words) {
+  /** @param text the text as {@link AsciiBytes} (any character outside ASCII is negative) */
+  private static boolean sentenceHasAny(byte[] text, int start, int window, String[] words) {
     int end = Math.min(text.length, start + window);
     int k = start;
     while (k < end) {
-      char c = text[k];
+      byte c = text[k];
       if (c == '.' || c == '\n') {
         break;
       }
-      if (c >= 128) {
+      if (c < 0) {
         return true;
       }
       k++;
@@ -98,8 +84,8 @@ final class Prefilter {
       if (p > start && isWordChar(text[p - 1]) || !isWordChar(text[p])) {
         continue;
       }
-      char first = (char) (text[p] | 0x20);
-      if (first >= 128 || !FIRST_LETTERS[first]) {
+      int first = text[p] | 0x20; // ASCII: the span has no other character
+      if (!FIRST_LETTERS[first]) {
         continue;
       }
       for (String w : words) {
@@ -112,9 +98,9 @@ final class Prefilter {
   }
 
   /** {@code String.regionMatches(true, …)} for an ASCII span and a lower-case ASCII word. */
-  private static boolean asciiRegionMatchesIgnoreCase(char[] text, int from, String word) {
+  private static boolean asciiRegionMatchesIgnoreCase(byte[] text, int from, String word) {
     for (int k = 0; k < word.length(); k++) {
-      char c = text[from + k];
+      byte c = text[from + k];
       char w = word.charAt(k);
       if (c != w && !((char) ((c | 0x20) - 'a') < 26 && (c | 0x20) == w)) {
         return false;
@@ -123,7 +109,7 @@ final class Prefilter {
     return true;
   }
 
-  private static boolean isWordChar(char c) {
+  private static boolean isWordChar(byte c) {
     return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
   }
 
@@ -145,7 +131,7 @@ final class Prefilter {
    * at the first {@code >} (the marker may end with that {@code >}).
    */
   static boolean mayHideElement(String text, int lt) {
-    int end = Math.min(text.length(), lt + Scanner.HIDDEN_ELEMENT_REACH);
+    int end = Math.min(text.length(), lt + InjectionScan.HIDDEN_ELEMENT_REACH);
     int k = lt + 1;
     while (k < end && text.charAt(k) != '>') {
       if (text.charAt(k) >= 128) {

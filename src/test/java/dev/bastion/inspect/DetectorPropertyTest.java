@@ -21,7 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
  * second pass. Pathological repetitions must finish (a hang guard, not a performance measurement).
  */
 class DetectorPropertyTest {
-  private static final List<String> FRAGMENTS = List.of(
+  static final List<String> FRAGMENTS = List.of(
       "\u001b", "\u001b[", "\u001b[31m", "\u001b]0;t\u0007", "\u009b", "\u200b", "\u202e", "\u2066", "\ufeff", "\u00ad",
       "\udb40\udc41", "\udb40", "\udc41", "\ud800", "é", "е", "о", "ﬁ", "Ａ", "%", "%2", "%25", "%41", "&#", "&#x41;", "&lt;", "&",
       ";", "<", "<!--", "-->", "<|", "|>", "[INST]", "<span style=\"display:none\">", "</span>", "[", "](", "![a](http://x.test/?q=",
