@@ -137,10 +137,9 @@ public final class CompiledPolicy implements PolicyCompilation {
     RuleIndex.Request request = indexed ? new RuleIndex.Request(input) : null;
     List<String> notes = List.of();
     Matches matches = new Matches();
-    int[] candidates = indexed ? enforcedIndex.candidates(request) : null;
-    int count = indexed ? candidates.length : enforced.size();
-    for (int i = 0; i < count; i++) {
-      CompiledRule rule = indexed ? enforcedIndex.rule(candidates[i]) : enforced.get(i);
+    RuleIndex.Candidates candidates = indexed ? enforcedIndex.candidates(request) : enforcedIndex.everyRule();
+    for (int i = candidates.next(); i >= 0; i = candidates.next()) {
+      CompiledRule rule = enforcedIndex.rule(i);
       RuleOutcome outcome = outcome(rule, request, resolver);
       if (outcome == null) {
         continue; // the index knows the rule is false
@@ -158,10 +157,9 @@ public final class CompiledPolicy implements PolicyCompilation {
       return new PolicyEvaluation(decision, List.of(), notes);
     }
     List<String> shadowNotes = new ArrayList<>();
-    int[] shadowCandidates = indexed ? shadowIndex.candidates(request) : null;
-    int shadowCount = indexed ? shadowCandidates.length : shadow.size();
-    for (int i = 0; i < shadowCount; i++) {
-      CompiledRule rule = indexed ? shadowIndex.rule(shadowCandidates[i]) : shadow.get(i);
+    RuleIndex.Candidates shadowCandidates = indexed ? shadowIndex.candidates(request) : shadowIndex.everyRule();
+    for (int i = shadowCandidates.next(); i >= 0; i = shadowCandidates.next()) {
+      CompiledRule rule = shadowIndex.rule(i);
       RuleOutcome outcome = outcome(rule, request, resolver);
       if (outcome == null || !counts(rule, outcome)) {
         continue;

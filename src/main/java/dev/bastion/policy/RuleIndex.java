@@ -209,7 +209,7 @@ final class RuleIndex {
 
   /** The rules keyed by one argument a rule requires ({@code has(args.x)}). */
   private record ArgBucket(int[] all, int[] present, Map<String, int[]> equals, Map<String, int[]> prefixes, int[] prefixLengths) {
-    void collect(JsonNode value, Buffer out) {
+    void collect(JsonNode value, Candidates out) {
       if (!value.isString()) {
         out.add(all); // CEL decides: a string test on another type fails or compares unequal
         return;
@@ -237,6 +237,7 @@ final class RuleIndex {
   private final String[] argNames;
   private final ArgBucket[] argBuckets;
   private final int[] catchAll;
+  private final int[] everyRule;
 
   RuleIndex(List<CompiledPolicy.CompiledRule> rules) {
     this.rules = List.copyOf(rules);
@@ -293,6 +294,14 @@ final class RuleIndex {
     this.argNames = byArg.keySet().toArray(String[]::new);
     this.argBuckets = Arrays.stream(argNames).map(byArg::get).toArray(ArgBucket[]::new);
     this.catchAll = ints(rest);
+    this.everyRule = java.util.stream.IntStream.range(0, rules.size()).toArray();
+  }
+
+  /** Every rule, in configuration order (evaluating without the index). */
+  Candidates everyRule() {
+    Candidates out = new Candidates();
+    out.add(everyRule);
+    return out;
   }
 
   /** How many rules sit in the catch-all bucket (their guard is checked for every request). */
@@ -309,14 +318,14 @@ final class RuleIndex {
   }
 
   /**
-   * The positions of the rules this request's values select, ascending (configuration order), each
-   * once. A superset of the rules whose guard is not FALSE; the caller checks each guard.
+   * The rules this request's values select, in configuration order, each once: a superset of the
+   * rules whose guard is not FALSE; the caller checks each guard.
    */
-  int[] candidates(Request r) {
+  Candidates candidates(Request r) {
     int[] a = byName.getOrDefault(r.name, NONE);
     int[] b = byMethod.getOrDefault(r.method, NONE);
     int[] c = byAgent.getOrDefault(r.agent, NONE);
-    Buffer out = new Buffer(a.length + b.length + c.length + catchAll.length);
+    Candidates out = new Candidates();
     out.add(a);
     out.add(b);
     out.add(c);
@@ -343,38 +352,61 @@ final class RuleIndex {
         }
       }
     }
-    return out.sortedDistinct();
+    return out;
   }
 
-  /** A growable list of rule positions for one request. */
-  private static final class Buffer {
-    private int[] items;
-    private int size;
+  /**
+   * The buckets selected for one request, walked in configuration order (a merge of sorted buckets,
+   * nothing copied). Every rule sits in exactly one bucket, so the walk meets no rule twice once the
+   * same bucket is not added twice (a role listed twice). One instance serves one decision.
+   */
+  static final class Candidates {
+    private int[][] sources = new int[4][];
+    private int[] next = new int[4];
+    private int count;
 
-    Buffer(int capacity) {
-      items = new int[Math.max(8, capacity)];
-    }
-
-    void add(int[] more) {
-      if (more.length == 0) {
+    void add(int[] bucket) {
+      if (bucket.length == 0) {
         return;
       }
-      if (size + more.length > items.length) {
-        items = Arrays.copyOf(items, Math.max(items.length * 2, size + more.length));
-      }
-      System.arraycopy(more, 0, items, size, more.length);
-      size += more.length;
-    }
-
-    int[] sortedDistinct() {
-      Arrays.sort(items, 0, size);
-      int n = 0;
-      for (int i = 0; i < size; i++) {
-        if (n == 0 || items[n - 1] != items[i]) {
-          items[n++] = items[i];
+      for (int i = 0; i < count; i++) {
+        if (sources[i] == bucket) {
+          return;
         }
       }
-      return n == items.length ? items : Arrays.copyOf(items, n);
+      if (count == sources.length) {
+        sources = Arrays.copyOf(sources, count * 2);
+        next = Arrays.copyOf(next, count * 2);
+      }
+      sources[count++] = bucket;
+    }
+
+    /** The position of the next candidate in configuration order, or -1 when there are no more. */
+    int next() {
+      int best = -1;
+      int bestValue = Integer.MAX_VALUE;
+      for (int s = 0; s < count; s++) {
+        int[] source = sources[s];
+        if (next[s] < source.length && source[next[s]] < bestValue) {
+          best = s;
+          bestValue = source[next[s]];
+        }
+      }
+      if (best < 0) {
+        return -1;
+      }
+      next[best]++;
+      return bestValue;
+    }
+
+    /** The remaining candidates (for tests and explain). */
+    int[] toArray() {
+      int[] out = new int[0];
+      for (int i = next(); i >= 0; i = next()) {
+        out = Arrays.copyOf(out, out.length + 1);
+        out[out.length - 1] = i;
+      }
+      return out;
     }
   }
 

@@ -159,7 +159,10 @@ class RuleIndexTest {
             .isEqualTo(naive);
         // the buckets lose no rule: every rule whose guard is not false is a candidate
         RuleIndex.Request request = new RuleIndex.Request(in);
-        int[] candidates = index.candidates(request);
+        int[] candidates = index.candidates(request).toArray();
+        for (int i = 1; i < candidates.length; i++) {
+          assertThat(candidates[i]).as("candidates in configuration order, each once").isGreaterThan(candidates[i - 1]);
+        }
         for (int i = 0; i < index.size(); i++) {
           Conjunct.Truth verdict = index.rule(i).guard().verdict(request);
           boolean candidate = java.util.Arrays.binarySearch(candidates, i) >= 0;
@@ -191,12 +194,12 @@ class RuleIndexTest {
     RuleIndex index = p.enforcedIndex();
     Target echo = Fixtures.tool("mock", "echo", null);
     PolicyInput plain = Fixtures.call(agent("x", "bench"), echo, "{\"text\": \"hi\"}");
-    assertThat(index.candidates(new RuleIndex.Request(plain))).containsExactly(rules.size() - 1);
+    assertThat(index.candidates(new RuleIndex.Request(plain)).toArray()).containsExactly(rules.size() - 1);
     assertThat(p.decide(plain).decision().ruleIds()).containsExactly("allow");
     // a matching prefix selects exactly its rule, decided without CEL (the guard is the whole condition)
     PolicyInput secret = Fixtures.call(agent("x", "bench"), echo, "{\"path\": \"/secret/17/key\", \"mode\": \"rm\"}");
     RuleIndex.Request request = new RuleIndex.Request(secret);
-    int[] candidates = index.candidates(request);
+    int[] candidates = index.candidates(request).toArray();
     assertThat(candidates).hasSize(3);
     assertThat(java.util.Arrays.stream(candidates).mapToObj(i -> index.rule(i).id())).containsExactly("ask-17", "eq", "allow");
     assertThat(java.util.Arrays.stream(candidates).mapToObj(i -> index.rule(i).guard().verdict(request)))
@@ -204,13 +207,13 @@ class RuleIndexTest {
     assertThat(p.decide(secret).decision().ruleIds()).containsExactly("eq");
     // a path that is not a string: every rule keyed by it is a candidate and CEL decides (an error: fail closed)
     PolicyInput odd = Fixtures.call(agent("x", "bench"), echo, "{\"path\": 17}");
-    assertThat(index.candidates(new RuleIndex.Request(odd))).hasSize(301);
+    assertThat(index.candidates(new RuleIndex.Request(odd)).toArray()).hasSize(301);
     assertThat(p.decide(odd)).isEqualTo(p.decideWithoutIndex(odd));
     assertThat(p.decide(odd).decision()).isInstanceOf(dev.bastion.pipeline.Decision.Ask.class);
     assertThat(p.decide(odd).notes()).hasSize(300);
     // a role bucket: only the rule of the role the agent has
     PolicyInput banned = Fixtures.call(agent("x", "bench", "banned-5"), echo, "{\"force\": true}");
-    assertThat(java.util.Arrays.stream(index.candidates(new RuleIndex.Request(banned))).mapToObj(i -> index.rule(i).id()))
+    assertThat(java.util.Arrays.stream(index.candidates(new RuleIndex.Request(banned)).toArray()).mapToObj(i -> index.rule(i).id()))
         .containsExactly("role-5", "present", "allow");
     assertThat(p.decide(banned).decision().ruleIds()).containsExactly("role-5", "present");
   }
