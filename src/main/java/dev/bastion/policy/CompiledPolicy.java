@@ -38,9 +38,37 @@ public final class CompiledPolicy implements PolicyCompilation {
   /**
    * @param program evaluates the condition over complete variables (built without unknown tracking,
    *     which makes every evaluation several times slower)
-   * @param partial the same condition for partial evaluation at discovery (unknown tracking on)
+   * @param partial the same condition for partial evaluation at discovery (unknown tracking on), built on first use
    */
-  record CompiledRule(String id, Effect effect, PolicyConfig.Mode mode, Program program, Program partial, RuleIndex.Guard guard) {}
+  record CompiledRule(String id, Effect effect, PolicyConfig.Mode mode, Program program, PartialProgram partial, RuleIndex.Guard guard) {}
+
+  /**
+   * A rule's program for partial evaluation, built the first time discovery needs it rather than at
+   * load: most of a policy's start-up cost would otherwise be spent on programs a gateway whose
+   * agents never list tools does not use. Built once; safe to share between threads.
+   */
+  static final class PartialProgram {
+    private final dev.cel.common.CelAbstractSyntaxTree ast;
+    private volatile Program program;
+
+    PartialProgram(dev.cel.common.CelAbstractSyntaxTree ast) {
+      this.ast = ast;
+    }
+
+    Program get() throws CelEvaluationException {
+      Program p = program;
+      if (p == null) {
+        synchronized (this) {
+          p = program;
+          if (p == null) {
+            p = PolicyCompiler.partialProgram(ast);
+            program = p;
+          }
+        }
+      }
+      return p;
+    }
+  }
 
   /** How one rule fared for one request, for {@code bastion policy explain}. */
   public record RuleTrace(String id, Effect effect, PolicyConfig.Mode mode, String outcome, boolean skippedByIndex) {}
@@ -250,7 +278,7 @@ public final class CompiledPolicy implements PolicyCompilation {
 
   private static RuleOutcome evaluatePartial(CompiledRule rule, PartialVars vars) {
     try {
-      return classify(rule.partial().eval(vars), true);
+      return classify(rule.partial().get().eval(vars), true);
     } catch (CelEvaluationException | RuntimeException e) {
       return RuleOutcome.ERROR;
     }

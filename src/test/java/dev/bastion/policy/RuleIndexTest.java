@@ -151,10 +151,14 @@ class RuleIndexTest {
         indexedSomewhere++;
       }
       RuleIndex index = policy.enforcedIndex();
+      // the conditions are type-checked together in one checker run; checked one by one they behave the same
+      CompiledPolicy oneByOne = (CompiledPolicy) PolicyCompiler.compile(Fixtures.policy(policy.defaultEffect(),
+          rules.toArray(PolicyConfig.Rule[]::new)), false);
       for (int q = 0; q < 50; q++) {
         PolicyInput in = request(r);
         PolicyEvaluation indexed = policy.decide(in);
         PolicyEvaluation naive = policy.decideWithoutIndex(in);
+        assertThat(naive).as("checked together vs one by one: %s", rules).isEqualTo(oneByOne.decideWithoutIndex(in));
         assertThat(indexed).as("policy %s, request %s %s %s %s", rules, in.method(), in.target(), in.params(), in.session())
             .isEqualTo(naive);
         // the buckets lose no rule: every rule whose guard is not false is a candidate
