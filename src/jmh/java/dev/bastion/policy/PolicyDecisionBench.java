@@ -26,8 +26,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * One policy decision against a 1,000-rule policy: 50 servers x 19 tools with one rule each that
  * names its server and tool (indexable), 40 rules keyed only by method, 6 rules scoped to a role or
- * agent id (skipped by their guards) and 4 global rules evaluated for every call (destructive tools,
- * session labels, mail domain, call count). Mode.SampleTime times single invocations and
+ * agent id (skipped by their guards) and 4 global rules looked at for every call (destructive tools,
+ * session labels, mail domain, call count) — all four are shapes the index decides without CEL
+ * (annotation, label, argument and count conjuncts), so this request runs no CEL program at all. Mode.SampleTime times single invocations and
  * reports their distribution (p50, p99). {@code naive} evaluates all 1,000 rules, for contrast.
  * {@code control} is a negative control: a fixed amount of pure computation of about the same
  * median length that allocates nothing and touches no policy code, so whatever tail it shows comes

@@ -26,6 +26,11 @@ final class Activations implements CelVariableResolver {
   private static final Map<String, Object> HINT_DEFAULTS =
       Map.of("readOnlyHint", false, "destructiveHint", true, "idempotentHint", false, "openWorldHint", true);
 
+  /** MCP's default for a standard hint the server left out, or null for any other annotation. */
+  static Boolean hintDefault(String hint) {
+    return (Boolean) HINT_DEFAULTS.get(hint);
+  }
+
   private static final List<String> NAMES = List.of(
       PolicyVariables.AGENT, PolicyVariables.USER, PolicyVariables.TOOL, PolicyVariables.PROMPT, PolicyVariables.RESOURCE,
       PolicyVariables.ARGS, PolicyVariables.METHOD, PolicyVariables.SESSION, PolicyVariables.REQUEST, PolicyVariables.RESPONSE);

@@ -38,9 +38,37 @@ public final class CompiledPolicy implements PolicyCompilation {
   /**
    * @param program evaluates the condition over complete variables (built without unknown tracking,
    *     which makes every evaluation several times slower)
-   * @param partial the same condition for partial evaluation at discovery (unknown tracking on)
+   * @param partial the same condition for partial evaluation at discovery (unknown tracking on), built on first use
    */
-  record CompiledRule(String id, Effect effect, PolicyConfig.Mode mode, Program program, Program partial, RuleIndex.Guard guard) {}
+  record CompiledRule(String id, Effect effect, PolicyConfig.Mode mode, Program program, PartialProgram partial, RuleIndex.Guard guard) {}
+
+  /**
+   * A rule's program for partial evaluation, built the first time discovery needs it rather than at
+   * load: most of a policy's start-up cost would otherwise be spent on programs a gateway whose
+   * agents never list tools does not use. Built once; safe to share between threads.
+   */
+  static final class PartialProgram {
+    private final dev.cel.common.CelAbstractSyntaxTree ast;
+    private volatile Program program;
+
+    PartialProgram(dev.cel.common.CelAbstractSyntaxTree ast) {
+      this.ast = ast;
+    }
+
+    Program get() throws CelEvaluationException {
+      Program p = program;
+      if (p == null) {
+        synchronized (this) {
+          p = program;
+          if (p == null) {
+            p = PolicyCompiler.partialProgram(ast);
+            program = p;
+          }
+        }
+      }
+      return p;
+    }
+  }
 
   /** How one rule fared for one request, for {@code bastion policy explain}. */
   public record RuleTrace(String id, Effect effect, PolicyConfig.Mode mode, String outcome, boolean skippedByIndex) {}
@@ -75,6 +103,11 @@ public final class CompiledPolicy implements PolicyCompilation {
     return all;
   }
 
+  /** The index of the enforce-mode rules (tests check it loses no rule). */
+  RuleIndex enforcedIndex() {
+    return enforcedIndex;
+  }
+
   /** How many enforce-mode rules have no indexable literal and are evaluated for every request. */
   public int unindexedRules() {
     return enforcedIndex.catchAllSize();
@@ -102,41 +135,45 @@ public final class CompiledPolicy implements PolicyCompilation {
   /** Every rule's outcome for one request, and whether the index would skip it. */
   public List<RuleTrace> explain(PolicyInput input) {
     CelVariableResolver resolver = new Activations(input);
-    IndexKey key = IndexKey.of(input);
+    RuleIndex.Request request = new RuleIndex.Request(input);
     List<RuleTrace> out = new ArrayList<>();
     for (CompiledRule rule : all) {
       RuleOutcome outcome = evaluate(rule, resolver);
       out.add(new RuleTrace(rule.id(), rule.effect(), rule.mode(), outcome.name().toLowerCase(java.util.Locale.ROOT),
-          !key.admits(rule.guard())));
+          rule.guard().verdict(request) == Conjunct.Truth.FALSE));
     }
     return out;
   }
 
-  /** The values the index looks at, exactly as the CEL variables carry them. */
-  private record IndexKey(String method, String server, String name, String agent, List<String> roles) {
-    static IndexKey of(PolicyInput in) {
-      boolean tool = in.target().kind() == dev.bastion.pipeline.Target.Kind.TOOL;
-      return new IndexKey(in.method(), tool ? in.target().server() : "", tool ? in.target().upstreamName() : "",
-          in.principal().agentId(), in.principal().roles());
+  /** The variables for CEL, built only when some candidate's guard cannot decide it. */
+  private static final class Resolver {
+    private final PolicyInput input;
+    private Activations activations;
+
+    Resolver(PolicyInput input) {
+      this.input = input;
     }
 
-    boolean admits(RuleIndex.Guard guard) {
-      return guard.admits(method, server, name, agent, roles);
+    CelVariableResolver get() {
+      // one lazy resolver for all rules: no per-rule activation copy, and variables no rule reads are never built
+      return activations != null ? activations : (activations = new Activations(input));
     }
   }
 
   private PolicyEvaluation decide(PolicyInput input, boolean indexed) {
-    // one lazy resolver for all rules: no per-rule activation copy, and variables no rule reads are never built
-    CelVariableResolver resolver = new Activations(input);
-    IndexKey key = IndexKey.of(input);
-    List<CompiledRule> enforcedCandidates = indexed ? enforcedIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : enforced;
-    List<CompiledRule> shadowCandidates = indexed ? shadowIndex.candidates(key.method(), key.server(), key.name(), key.agent(), key.roles()) : shadow;
-    List<String> notes = new ArrayList<>();
+    Resolver resolver = new Resolver(input);
+    RuleIndex.Request request = indexed ? new RuleIndex.Request(input) : null;
+    List<String> notes = List.of();
     Matches matches = new Matches();
-    for (CompiledRule rule : enforcedCandidates) {
-      // a candidate passed its guard; if the guard is the whole condition, it is true without running CEL
-      RuleOutcome outcome = indexed && rule.guard().complete() ? RuleOutcome.TRUE : evaluate(rule, resolver);
+    RuleIndex.Candidates candidates = indexed ? enforcedIndex.candidates(request) : enforcedIndex.everyRule();
+    for (int i = candidates.next(); i >= 0; i = candidates.next()) {
+      CompiledRule rule = enforcedIndex.rule(i);
+      RuleOutcome outcome = outcome(rule, request, resolver);
+      if (outcome == null) {
+        continue; // the index knows the rule is false
+      }
       if (outcome == RuleOutcome.ERROR) {
+        notes = notes.isEmpty() ? new ArrayList<>() : notes;
         notes.add("policy rule " + rule.id() + " failed to evaluate; counted as " + (failClosedMatch(rule) ? "matching" : "not matching"));
       }
       if (counts(rule, outcome)) {
@@ -144,10 +181,15 @@ public final class CompiledPolicy implements PolicyCompilation {
       }
     }
     Decision decision = matches.combine(defaultEffect);
+    if (shadow.isEmpty()) {
+      return new PolicyEvaluation(decision, List.of(), notes);
+    }
     List<String> shadowNotes = new ArrayList<>();
-    for (CompiledRule rule : shadowCandidates) {
-      RuleOutcome outcome = indexed && rule.guard().complete() ? RuleOutcome.TRUE : evaluate(rule, resolver);
-      if (!counts(rule, outcome)) {
+    RuleIndex.Candidates shadowCandidates = indexed ? shadowIndex.candidates(request) : shadowIndex.everyRule();
+    for (int i = shadowCandidates.next(); i >= 0; i = shadowCandidates.next()) {
+      CompiledRule rule = shadowIndex.rule(i);
+      RuleOutcome outcome = outcome(rule, request, resolver);
+      if (outcome == null || !counts(rule, outcome)) {
         continue;
       }
       Matches whatIf = matches.copy();
@@ -161,6 +203,26 @@ public final class CompiledPolicy implements PolicyCompilation {
       shadowNotes.add(note);
     }
     return new PolicyEvaluation(decision, shadowNotes, notes);
+  }
+
+  /**
+   * One rule's outcome: with the index ({@code request} not null) its guard decides when it can —
+   * null when the rule is certainly false, TRUE when the guard is the whole condition and holds —
+   * and CEL evaluates it otherwise; without the index CEL always evaluates it.
+   */
+  private static RuleOutcome outcome(CompiledRule rule, RuleIndex.Request request, Resolver resolver) {
+    if (request != null) {
+      switch (rule.guard().verdict(request)) {
+        case FALSE -> {
+          return null;
+        }
+        case TRUE -> {
+          return RuleOutcome.TRUE;
+        }
+        case UNKNOWN -> {}
+      }
+    }
+    return evaluate(rule, resolver.get());
   }
 
   /**
@@ -216,7 +278,7 @@ public final class CompiledPolicy implements PolicyCompilation {
 
   private static RuleOutcome evaluatePartial(CompiledRule rule, PartialVars vars) {
     try {
-      return classify(rule.partial().eval(vars), true);
+      return classify(rule.partial().get().eval(vars), true);
     } catch (CelEvaluationException | RuntimeException e) {
       return RuleOutcome.ERROR;
     }
@@ -265,25 +327,31 @@ public final class CompiledPolicy implements PolicyCompilation {
     };
   }
 
-  /** The rules that matched one request, by effect, in configuration order. */
+  /** The rules that matched one request, by effect, in configuration order (lists made on first use). */
   private static final class Matches {
-    private final List<String> deny = new ArrayList<>();
-    private final List<String> ask = new ArrayList<>();
-    private final List<String> allow = new ArrayList<>();
+    private List<String> deny = List.of();
+    private List<String> ask = List.of();
+    private List<String> allow = List.of();
 
     void add(CompiledRule rule) {
       switch (rule.effect()) {
-        case DENY -> deny.add(rule.id());
-        case ASK -> ask.add(rule.id());
-        case ALLOW -> allow.add(rule.id());
+        case DENY -> deny = with(deny, rule.id());
+        case ASK -> ask = with(ask, rule.id());
+        case ALLOW -> allow = with(allow, rule.id());
       }
+    }
+
+    private static List<String> with(List<String> list, String id) {
+      List<String> out = list.isEmpty() ? new ArrayList<>(2) : list;
+      out.add(id);
+      return out;
     }
 
     Matches copy() {
       Matches m = new Matches();
-      m.deny.addAll(deny);
-      m.ask.addAll(ask);
-      m.allow.addAll(allow);
+      m.deny = new ArrayList<>(deny);
+      m.ask = new ArrayList<>(ask);
+      m.allow = new ArrayList<>(allow);
       return m;
     }
 
@@ -297,12 +365,17 @@ public final class CompiledPolicy implements PolicyCompilation {
       if (!allow.isEmpty()) {
         return new Decision.Allow(allow);
       }
-      List<String> ids = List.of(DEFAULT_RULE_ID);
       return switch (defaultEffect) {
-        case DENY -> new Decision.Deny(ReasonCode.POLICY_DENIED, ids, "denied by policy default: no rule allows this request");
-        case ASK -> new Decision.Ask(ids, "approval required by policy default; approvals are not enabled");
-        case ALLOW -> new Decision.Allow(ids);
+        case DENY -> DEFAULT_DENY;
+        case ASK -> DEFAULT_ASK;
+        case ALLOW -> DEFAULT_ALLOW;
       };
     }
   }
+
+  private static final List<String> DEFAULT_IDS = List.of(DEFAULT_RULE_ID);
+  private static final Decision DEFAULT_DENY =
+      new Decision.Deny(ReasonCode.POLICY_DENIED, DEFAULT_IDS, "denied by policy default: no rule allows this request");
+  private static final Decision DEFAULT_ASK = new Decision.Ask(DEFAULT_IDS, "approval required by policy default; approvals are not enabled");
+  private static final Decision DEFAULT_ALLOW = new Decision.Allow(DEFAULT_IDS);
 }

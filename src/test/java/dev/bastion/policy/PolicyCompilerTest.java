@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bastion.config.PolicyConfig;
 import dev.bastion.config.PolicyConfig.Effect;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -147,5 +148,22 @@ class PolicyCompilerTest {
     }
     assertThat(compiled).isPositive();
     assertThat(rejected).isPositive();
+  }
+
+  @Test
+  void conditionsCheckedTogetherStayOneRuleEachAndErrorsAreStillReportedPerRule() {
+    // a trailing comment and text that would close the batch's parentheses: each condition is its own rule
+    CompiledPolicy p = Fixtures.compiled(Effect.DENY,
+        Fixtures.rule("commented", Effect.ALLOW, "tool.name == 'read' // read only"),
+        Fixtures.rule("second", Effect.DENY, "args.to.endsWith('@evil.test')"));
+    PolicyInput read = Fixtures.call(Fixtures.agent("a"), Fixtures.tool("t", "read", null), "{}");
+    assertThat(p.decideWithoutIndex(read).decision().ruleIds()).containsExactly("second"); // missing to: fails closed
+    assertThat(p.decide(read)).isEqualTo(p.decideWithoutIndex(read));
+    PolicyCompilation broken = PolicyCompiler.compile(Fixtures.policy(Effect.DENY,
+        Fixtures.rule("a", Effect.ALLOW, "true), (false"),
+        Fixtures.rule("b", Effect.ALLOW, "args.n + 1"),
+        Fixtures.rule("c", Effect.ALLOW, "tool.name == 'x'")));
+    assertThat(broken).isInstanceOf(PolicyErrors.class);
+    assertThat(((PolicyErrors) broken).errors()).extracting(PolicyError::ruleId).contains("a", "b").doesNotContain("c");
   }
 }
