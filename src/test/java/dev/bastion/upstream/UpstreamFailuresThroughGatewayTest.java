@@ -24,7 +24,7 @@ class UpstreamFailuresThroughGatewayTest {
   static final GatewayExtension GW =
       GatewayExtension.builder()
           .demo("demo")
-          .stdio("trouble", TroubleServer.class, "4s")
+          .stdio("trouble", TroubleServer.class, "10s")
           .agent("alice", KEY, "reader")
           .allow("readers", "\"reader\" in agent.roles")
           .limit("max_response_bytes", "65536")
@@ -68,7 +68,7 @@ class UpstreamFailuresThroughGatewayTest {
   void aHangingCallTimesOutWithoutHoldingUpOtherCallsToTheSameServer() throws Exception {
     CompletableFuture<McpWire.Reply> hanging = CompletableFuture.supplyAsync(() -> call("trouble__hang", "{}"));
     assertThat(call("trouble__echo", "{\"message\":\"meanwhile\"}").result().toString()).contains("meanwhile");
-    assertCleanError(hanging.get(), "did not answer tools/call within 4000 ms");
+    assertCleanError(hanging.get(), "did not answer tools/call within 10000 ms");
     bothUpstreamsServe();
   }
 
