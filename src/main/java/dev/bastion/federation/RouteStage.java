@@ -104,7 +104,12 @@ public final class RouteStage implements Stage {
   }
 
   static String clip(String s) {
-    String t = s.length() > 80 ? s.substring(0, 80) + "…" : s;
-    return t.replaceAll("[^\\x20-\\x7e]", "?");
+    int n = Math.min(s.length(), 80);
+    StringBuilder b = new StringBuilder(n + 1);
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      b.append(c >= 0x20 && c <= 0x7e ? c : '?'); // printable ASCII only, as [^\x20-\x7e] -> ?
+    }
+    return s.length() > 80 ? b.append('?').toString() : b.toString(); // the old "…" fell to the same rule
   }
 }

@@ -204,20 +204,29 @@ public final class FlowState {
     long tainted = 0;
     StringBuilder joinedCompact = new StringBuilder();
     StringBuilder joinedRaw = new StringBuilder();
+    // a session that has read nothing sensitive has no windows or tokens to match: its arguments
+    // need no decoding, compacting or tokenising (beyond the egress tail of an external call)
+    boolean matchWindows = !windows.isEmpty();
+    boolean matchTokens = !sensitiveTokens.isEmpty();
     for (Map.Entry<String, List<String>> arg : arguments.entrySet()) {
       Carried found = null;
       for (String value : arg.getValue()) {
         joinedRaw.append(value);
-        List<String> variants = Fingerprints.decodedVariants(value);
+        if (!matchWindows && !matchTokens) {
+          if (external) {
+            joinedCompact.append(Fingerprints.compact(value));
+          }
+        }
+        List<String> variants = matchWindows || matchTokens ? Fingerprints.decodedVariants(value) : List.of();
         for (int v = 0; v < variants.size(); v++) {
-          String compact = Fingerprints.compact(variants.get(v));
+          String compact = matchWindows || (v == 0 && external) ? Fingerprints.compact(variants.get(v)) : "";
           if (v == 0) {
             joinedCompact.append(compact);
           }
-          Hit hit = hits(compact);
+          Hit hit = matchWindows ? hits(compact) : Hit.NONE;
           Origin tokenOrigin = null;
           int tokenBytes = 0;
-          for (String t : Fingerprints.tokens(variants.get(v))) {
+          for (String t : matchTokens ? Fingerprints.tokens(variants.get(v)) : Set.<String>of()) {
             Integer o = sensitiveTokens.get(t);
             if (o != null) {
               tokenOrigin = tokenOrigin == null ? origins.get(o) : tokenOrigin;
@@ -311,6 +320,9 @@ public final class FlowState {
    */
   public synchronized Set<String> untrustedTokensIn(List<String> values) {
     Set<String> out = new LinkedHashSet<>();
+    if (untrustedTokens.isEmpty()) {
+      return out;
+    }
     for (String v : values) {
       for (String t : Fingerprints.tokens(v)) {
         if (untrustedTokens.containsKey(t) && !trustedTokens.contains(t)) {
@@ -326,9 +338,14 @@ public final class FlowState {
     return out;
   }
 
-  private record Hit(int count, int origin) {}
+  private record Hit(int count, int origin) {
+    static final Hit NONE = new Hit(0, -1);
+  }
 
   private Hit hits(String compact) {
+    if (windows.isEmpty()) {
+      return Hit.NONE;
+    }
     int count = 0;
     int origin = -1;
     for (long w : Fingerprints.windows(compact)) {

@@ -100,9 +100,18 @@ public final class McpEndpoint {
       return;
     }
     int max = rt.codec().limits().maxBodyBytes();
+    long declared = req.headers().contentLength().orElse(-1);
+    if (declared > max) {
+      fail(res, rt, null, headerEra, Fault.of(ReasonCode.PAYLOAD_TOO_LARGE, "request body exceeds the limit of " + max + " bytes"));
+      return;
+    }
     byte[] body;
     try (InputStream in = req.content().inputStream()) {
-      body = in.readNBytes(max + 1);
+      // a declared length is read into an array of that size (asking for the cap would allocate 16 KB per request)
+      body = declared >= 0 ? readDeclared(in, (int) declared) : in.readNBytes(max + 1);
+      if (body == null) {
+        throw new IOException("the body is longer than its Content-Length");
+      }
     } catch (IOException | RuntimeException e) {
       fail(res, rt, null, headerEra, Fault.of(ReasonCode.PAYLOAD_TOO_LARGE, "request body could not be read within the limit of " + max + " bytes"));
       return;
@@ -378,6 +387,19 @@ public final class McpEndpoint {
   private static String newExchangeId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+  }
+
+  /**
+   * A body of a declared length; one that ends early yields what arrived (and fails to decode), one
+   * that goes on is null. The final read sees the end of the entity, so the connection stays usable.
+   */
+  private static byte[] readDeclared(InputStream in, int length) throws IOException {
+    byte[] bytes = new byte[length];
+    int n = in.readNBytes(bytes, 0, length);
+    if (n == length && in.read() >= 0) {
+      return null; // more than declared
+    }
+    return n == length ? bytes : java.util.Arrays.copyOf(bytes, n);
   }
 
   static void writeEvent(OutputStream out, byte[] json) throws IOException {

@@ -22,23 +22,39 @@ public final class AccessLog implements AutoCloseable {
   private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
   private final Consumer<String> sink;
+  /** Whether the sink takes a whole batch at once (lines each ending in a newline) rather than line by line. */
+  private final boolean blocks;
   private final Thread writer;
   private volatile boolean closed;
 
+  /** Lines handed to {@code sink} one at a time. */
   AccessLog(TelemetryConfig.LogFormat format, Consumer<String> sink) {
+    this(format, sink, false);
+  }
+
+  private AccessLog(TelemetryConfig.LogFormat format, Consumer<String> sink, boolean blocks) {
     this.format = format;
     this.sink = sink;
+    this.blocks = blocks;
     this.writer = Thread.ofPlatform().daemon().name("bastion-access-log").start(this::drain);
   }
 
-  /** Lines to standard error (where the gateway's other messages go). */
+  /**
+   * Lines to standard error (where the gateway's other messages go): each batch the writer takes
+   * from the queue is one write and one flush, whole lines only, so other writers of standard error
+   * interleave between lines, never inside one.
+   */
   static AccessLog toStandardError(TelemetryConfig.LogFormat format) {
     PrintStream err = System.err;
-    return new AccessLog(format, line -> {
-      err.print(line);
-      err.print('\n');
+    return inBlocks(format, block -> {
+      err.print(block);
       err.flush();
     });
+  }
+
+  /** Lines handed to {@code sink} a batch at a time: one string of whole lines, each ending in a newline. */
+  static AccessLog inBlocks(TelemetryConfig.LogFormat format, Consumer<String> sink) {
+    return new AccessLog(format, sink, true);
   }
 
   TelemetryConfig.LogFormat format() {
@@ -68,12 +84,24 @@ public final class AccessLog implements AutoCloseable {
         queue.drainTo(batch, 255);
         long lost = dropped.getAndSet(0);
         if (lost > 0) {
-          sink.accept(format == TelemetryConfig.LogFormat.JSON
+          batch.addFirst(format == TelemetryConfig.LogFormat.JSON
               ? "{\"logger\":\"bastion.access\",\"level\":\"warning\",\"message\":\"access lines dropped (queue full)\",\"dropped\":" + lost + "}"
               : "access log: " + lost + " lines dropped (queue full)");
         }
-        for (String line : batch) {
-          sink.accept(line);
+        if (blocks) {
+          int size = 0;
+          for (String line : batch) {
+            size += line.length() + 1;
+          }
+          StringBuilder block = new StringBuilder(size);
+          for (String line : batch) {
+            block.append(line).append('\n');
+          }
+          sink.accept(block.toString());
+        } else {
+          for (String line : batch) {
+            sink.accept(line);
+          }
         }
       } catch (InterruptedException e) {
         return;

@@ -2,16 +2,18 @@ package dev.bastion.telemetry;
 
 import dev.bastion.audit.ConservativeRedactor;
 import dev.bastion.config.TelemetryConfig;
-import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.pipeline.Decision;
 import dev.bastion.pipeline.Exchange;
 import dev.bastion.pipeline.ExchangeLog;
 import dev.bastion.pipeline.Outcome;
 import dev.bastion.pipeline.Stage;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes one access line per exchange, after everything else has run (so it sees audit failures
@@ -28,6 +30,14 @@ final class AccessLogStage implements Stage {
 
   static final ScopedValue<TraceIds> CURRENT = ScopedValue.newInstance();
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /**
+   * The safe form of method names and targets already seen (a gateway sees a handful of each, and
+   * redacting them runs the credential patterns): bounded, and once full new names are just
+   * computed. Redaction depends only on the text, so a cached form is the one it would compute.
+   */
+  private static final Map<String, String> SAFE_METHODS = new ConcurrentHashMap<>();
+  private static final Map<String, String> SAFE_TARGETS = new ConcurrentHashMap<>();
+  static final int SAFE_CACHE_ENTRIES = 1024;
 
   private final AccessLog log;
 
@@ -51,8 +61,8 @@ final class AccessLogStage implements Stage {
 
   String line(Exchange exchange, Outcome outcome, TraceIds ids, long nanos) {
     ExchangeLog l = exchange.log();
-    String method = safe(exchange.method(), 64);
-    String target = l.target().server().isEmpty() ? null : safe(l.target().exposedName(), 200);
+    String method = safeCached(SAFE_METHODS, exchange.method(), 64);
+    String target = l.target().server().isEmpty() ? null : safeCached(SAFE_TARGETS, l.target().exposedName(), 200);
     String decision =
         l.decision() == null
             ? null
@@ -102,39 +112,67 @@ final class AccessLogStage implements Stage {
       }
       return b.toString();
     }
-    ObjectNode o = JsonRpcCodec.nodes().objectNode();
-    o.put("ts", Instant.now().toString());
-    o.put("logger", "bastion.access");
-    o.put("exchange", exchange.id());
-    if (ids.traceId != null) {
-      o.put("trace_id", ids.traceId);
-      o.put("span_id", ids.spanId);
+    // streamed straight to text (no tree): the same fields in the same order as before
+    StringWriter out = new StringWriter(256);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringProperty("ts", Instant.now().toString());
+      g.writeStringProperty("logger", "bastion.access");
+      g.writeStringProperty("exchange", exchange.id());
+      if (ids.traceId != null) {
+        g.writeStringProperty("trace_id", ids.traceId);
+        g.writeStringProperty("span_id", ids.spanId);
+      }
+      g.writeStringProperty("agent", l.principal().agentId());
+      g.writeStringProperty("era", switch (exchange.era()) {
+        case LEGACY -> "legacy";
+        case STATELESS -> "stateless";
+      });
+      g.writeStringProperty("method", method);
+      if (target != null) {
+        g.writeStringProperty("server", l.target().server());
+        g.writeStringProperty("target", target);
+      }
+      if (decision != null) {
+        g.writeStringProperty("decision", decision);
+      }
+      g.writeStringProperty("outcome", result);
+      if (reason != null) {
+        g.writeStringProperty("reason", reason);
+      }
+      if (code != null) {
+        g.writeNumberProperty("code", code.intValue());
+      }
+      if (!rules.isEmpty()) {
+        g.writeArrayPropertyStart("rules");
+        for (String r : rules) {
+          g.writeString(r);
+        }
+        g.writeEndArray();
+      }
+      if (l.upstreamLatency() != null) {
+        g.writeNumberProperty("upstream_ms", l.upstreamLatency().toNanos() / 1e6);
+      }
+      g.writeNumberProperty("duration_ms", ms);
+      g.writeEndObject();
     }
-    o.put("agent", l.principal().agentId());
-    o.put("era", exchange.era().name().toLowerCase(Locale.ROOT));
-    o.put("method", method);
-    if (target != null) {
-      o.put("server", l.target().server());
-      o.put("target", target);
+    return out.toString();
+  }
+
+  /** {@link #safe} through the bounded cache of names already seen. */
+  private static String safeCached(Map<String, String> cache, String s, int max) {
+    if (s.length() > 256) {
+      return safe(s, max);
     }
-    if (decision != null) {
-      o.put("decision", decision);
+    String cached = cache.get(s);
+    if (cached != null) {
+      return cached;
     }
-    o.put("outcome", result);
-    if (reason != null) {
-      o.put("reason", reason);
+    String computed = safe(s, max);
+    if (cache.size() < SAFE_CACHE_ENTRIES) {
+      cache.putIfAbsent(s, computed);
     }
-    if (code != null) {
-      o.put("code", code);
-    }
-    if (!rules.isEmpty()) {
-      rules.forEach(o.putArray("rules")::add);
-    }
-    if (l.upstreamLatency() != null) {
-      o.put("upstream_ms", l.upstreamLatency().toNanos() / 1e6);
-    }
-    o.put("duration_ms", ms);
-    return JSON.writeValueAsString(o);
+    return computed;
   }
 
   /** Agent-shaped text made safe for a log: credential-shaped spans redacted, clipped, one line. */

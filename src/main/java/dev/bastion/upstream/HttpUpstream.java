@@ -593,7 +593,7 @@ public final class HttpUpstream implements Upstream {
         call.fail(tooLarge(declared));
         return;
       }
-      byte[] bytes = readBounded(in, maxResponseBytes);
+      byte[] bytes = declared >= 0 ? readDeclared(in, (int) declared) : readBounded(in, maxResponseBytes);
       if (bytes == null) {
         call.fail(tooLarge(-1));
         return;
@@ -830,6 +830,22 @@ public final class HttpUpstream implements Upstream {
     return new UpstreamException(
         ReasonCode.UPSTREAM_RESPONSE_TOO_LARGE,
         "upstream " + name + " sent " + (bytes < 0 ? "more than " + maxResponseBytes : String.valueOf(bytes)) + " bytes; the limit is " + maxResponseBytes);
+  }
+
+  /**
+   * Reads a body of a declared length (already checked against the cap) into an array of that size:
+   * asking the stream for the cap instead makes the JDK and Helidon allocate buffers of 16 KB and
+   * more per answer, for answers that are mostly a few hundred bytes. A body that ends early yields
+   * what arrived (and fails to decode); one that goes on is null, like one over the cap. The final
+   * read sees the end of the body, which is what returns the connection to the pool.
+   */
+  private static byte[] readDeclared(InputStream in, int length) throws IOException {
+    byte[] bytes = new byte[length];
+    int n = in.readNBytes(bytes, 0, length);
+    if (n == length && in.read() >= 0) {
+      return null; // more than declared
+    }
+    return n == length ? bytes : java.util.Arrays.copyOf(bytes, n);
   }
 
   /** Reads at most {@code max} bytes; null if there were more. */

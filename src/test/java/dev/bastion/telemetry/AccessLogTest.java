@@ -52,4 +52,19 @@ class AccessLogTest {
     log.close();
     assertThat(written).hasSize(500).startsWith("l0").endsWith("l499");
   }
+
+  @Test
+  void standardErrorModeWritesWholeLinesABatchAtATime() {
+    List<String> blocks = new CopyOnWriteArrayList<>();
+    AccessLog log = AccessLog.inBlocks(TelemetryConfig.LogFormat.JSON, blocks::add);
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 1000; i++) {
+      log.offer("{\"n\":" + i + "}");
+      expected.append("{\"n\":").append(i).append("}\n");
+    }
+    log.close();
+    assertThat(blocks).allSatisfy(b -> assertThat(b).endsWith("\n").doesNotStartWith("\n"));
+    assertThat(String.join("", blocks)).isEqualTo(expected.toString());
+    assertThat(blocks.size()).as("at most 256 lines per write").isBetween(4, 1000);
+  }
 }
