@@ -126,7 +126,7 @@ PIDS+=($!)
 await_line "$out/run/otlp-sink.log" "ready on" 60
 BENCH_OTLP_URL=http://127.0.0.1:18107 start_bastion bastion-otel bench/configs/min-otel.yaml 18106
 add bastion-otel "Bastion, no protections, tracing + metrics on" http://127.0.0.1:18106/mcp mock__echo "" "${PID[bastion-otel]}"
-BENCH_OTLP_URL=http://127.0.0.1:18107 start_bastion bastion-full bench/configs/full.yaml 18105
+start_bastion bastion-full bench/configs/full.yaml 18105
 add bastion-full "Bastion, full pipeline" http://127.0.0.1:18105/mcp mock__echo bench-key "${PID[bastion-full]}"
 
 # ------------------------------------------------------------------ correctness of every path
