@@ -46,18 +46,6 @@ class ElicitationRelayTest {
     return wire;
   }
 
-  private static McpWire.Stream call(McpWire wire, long id, String tool) {
-    return wire.requestStreaming(id, "tools/call", obj("{\"name\":\"srv__" + tool + "\",\"arguments\":{}}"));
-  }
-
-  private static String text(JsonNode response) {
-    return response.path("result").path("content").path(0).path("text").asString("");
-  }
-
-  private static JsonNode elicitation(McpWire.Stream stream) {
-    return stream.next(n -> "elicitation/create".equals(n.path("method").asString("")));
-  }
-
   private static AuditRecord awaitRecord(Predicate<AuditRecord> match) {
     AtomicReference<AuditRecord> found = new AtomicReference<>();
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -72,14 +60,14 @@ class ElicitationRelayTest {
   @Test
   void aBenignElicitationIsRelayedToTheAgentAndItsAnswerReachesTheServer() {
     McpWire wire = eliciting(KEY);
-    try (McpWire.Stream stream = call(wire, 101, "ask_colour")) {
-      JsonNode request = elicitation(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(101, "srv__ask_colour")) {
+      JsonNode request = stream.nextRequest("elicitation/create");
       // the gateway's own id, never the server's ("srv-<n>")
       assertThat(request.get("id").asString("")).startsWith("bastion-");
       assertThat(request.path("params").path("message").asString("")).isEqualTo("Choose a colour for the chart.");
       McpWire.Reply ack = wire.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"colour\":\"green\"}}"));
       assertThat(ack.status()).isEqualTo(202);
-      assertThat(text(stream.response(101))).isEqualTo("client answered: result {\"action\":\"accept\",\"content\":{\"colour\":\"green\"}}");
+      assertThat(McpWire.toolText(stream.response(101))).isEqualTo("client answered: result {\"action\":\"accept\",\"content\":{\"colour\":\"green\"}}");
     }
     AuditRecord r = awaitRecord(x -> x.era().equals("upstream") && x.method().equals("elicitation/create") && x.target().equals("tools/call"));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.ALLOW);
@@ -89,10 +77,10 @@ class ElicitationRelayTest {
   @Test
   void aCredentialRequestIsStillBlockedAndNeverReachesTheAgent() {
     McpWire wire = eliciting(KEY);
-    try (McpWire.Stream stream = call(wire, 102, "ask_password")) {
+    try (McpWire.Stream stream = wire.callToolStreaming(102, "srv__ask_password")) {
       JsonNode response = stream.next(n -> n.has("id") && (n.has("result") || n.has("error")));
       assertThat(response.get("id").asLong()).isEqualTo(102);
-      assertThat(text(response)).startsWith("client answered: error -32003 ");
+      assertThat(McpWire.toolText(response)).startsWith("client answered: error -32003 ");
     }
   }
 
@@ -100,30 +88,30 @@ class ElicitationRelayTest {
   void anAgentThatDidNotDeclareElicitationIsNotAskedAndTheServerIsRefused() {
     McpWire wire = GW.wire(KEY);
     wire.initialize();
-    try (McpWire.Stream stream = call(wire, 103, "ask_colour")) {
+    try (McpWire.Stream stream = wire.callToolStreaming(103, "srv__ask_colour")) {
       JsonNode response = stream.next(n -> n.has("id") && (n.has("result") || n.has("error")));
       assertThat(response.get("id").asLong()).isEqualTo(103);
-      assertThat(text(response)).startsWith("client answered: error -32601 ");
+      assertThat(McpWire.toolText(response)).startsWith("client answered: error -32601 ");
     }
   }
 
   @Test
   void aSecretTheUserTypedIsBlockedOnItsWayToTheServerAndADeclineIsNot() {
     McpWire wire = eliciting(KEY);
-    try (McpWire.Stream stream = call(wire, 104, "ask_email")) {
-      JsonNode request = elicitation(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(104, "srv__ask_email")) {
+      JsonNode request = stream.nextRequest("elicitation/create");
       wire.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"email\":\"token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\"}}"));
-      assertThat(text(stream.response(104))).startsWith("client answered: error -32003 ");
+      assertThat(McpWire.toolText(stream.response(104))).startsWith("client answered: error -32003 ");
     }
     AuditRecord r = awaitRecord(x -> x.era().equals("upstream") && x.method().equals("elicitation/create") && "request_blocked".equals(x.reason())
         && x.findings().stream().anyMatch(f -> f.location().startsWith("/result/content")));
     assertThat(r.effect()).isEqualTo(AuditRecord.Effect.DENY);
     assertThat(r.findings()).extracting(Finding::category).contains("secret");
     assertThat(r.args()).doesNotContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789AB");
-    try (McpWire.Stream stream = call(wire, 105, "ask_email")) {
-      JsonNode request = elicitation(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(105, "srv__ask_email")) {
+      JsonNode request = stream.nextRequest("elicitation/create");
       wire.answer(request.get("id"), obj("{\"action\":\"decline\"}"));
-      assertThat(text(stream.response(105))).isEqualTo("client answered: result {\"action\":\"decline\"}");
+      assertThat(McpWire.toolText(stream.response(105))).isEqualTo("client answered: result {\"action\":\"decline\"}");
     }
   }
 
@@ -132,8 +120,8 @@ class ElicitationRelayTest {
     McpWire alice = eliciting(KEY);
     McpWire bob = eliciting(BOB_KEY);
     McpWire aliceOther = eliciting(KEY);
-    try (McpWire.Stream stream = call(alice, 106, "ask_colour")) {
-      JsonNode request = elicitation(stream);
+    try (McpWire.Stream stream = alice.callToolStreaming(106, "srv__ask_colour")) {
+      JsonNode request = stream.nextRequest("elicitation/create");
       // another agent's session, and another session of the same agent, cannot answer it
       assertThat(bob.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"colour\":\"red\"}}")).status()).isEqualTo(202);
       assertThat(aliceOther.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"colour\":\"red\"}}")).status()).isEqualTo(202);
@@ -141,7 +129,7 @@ class ElicitationRelayTest {
       assertThat(alice.answer(McpWire.JSON.getNodeFactory().stringNode("bastion-999999"), obj("{\"action\":\"cancel\"}")).status()).isEqualTo(202);
       // the owner's answer is the one the server gets
       assertThat(alice.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"colour\":\"blue\"}}")).status()).isEqualTo(202);
-      assertThat(text(stream.response(106))).isEqualTo("client answered: result {\"action\":\"accept\",\"content\":{\"colour\":\"blue\"}}");
+      assertThat(McpWire.toolText(stream.response(106))).isEqualTo("client answered: result {\"action\":\"accept\",\"content\":{\"colour\":\"blue\"}}");
       // a duplicate of the answer is dropped too
       assertThat(alice.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"colour\":\"red\"}}")).status()).isEqualTo(202);
     }

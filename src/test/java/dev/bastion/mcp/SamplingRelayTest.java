@@ -47,23 +47,6 @@ class SamplingRelayTest {
     return wire;
   }
 
-  private static McpWire.Stream call(McpWire wire, long id, String tool) {
-    return wire.requestStreaming(id, "tools/call", obj("{\"name\":\"srv__" + tool + "\",\"arguments\":{}}"));
-  }
-
-  private static String text(JsonNode response) {
-    return response.path("result").path("content").path(0).path("text").asString("");
-  }
-
-  private static JsonNode sampling(McpWire.Stream stream) {
-    return stream.next(n -> "sampling/createMessage".equals(n.path("method").asString("")));
-  }
-
-  /** The first message on the stream that is a request to the agent or the call's response. */
-  private static JsonNode firstRequestOrResponse(McpWire.Stream stream) {
-    return stream.next(n -> n.has("method") && n.has("id") || n.has("result") || n.has("error"));
-  }
-
   private static AuditRecord awaitRecord(Predicate<AuditRecord> match) {
     AtomicReference<AuditRecord> found = new AtomicReference<>();
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -82,14 +65,14 @@ class SamplingRelayTest {
   @Test
   void aBenignSamplingRequestIsRelayedAndTheModelsAnswerReachesTheServer() {
     McpWire wire = agent("{\"sampling\":{}}");
-    try (McpWire.Stream stream = call(wire, 201, "sample_summary")) {
-      JsonNode request = sampling(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(201, "srv__sample_summary")) {
+      JsonNode request = stream.nextRequest("sampling/createMessage");
       assertThat(request.get("id").asString("")).startsWith("bastion-");
       assertThat(request.path("params").path("messages").path(0).path("content").path("text").asString(""))
           .isEqualTo("Summarise these release notes in two sentences.");
       assertThat(request.path("params").path("maxTokens").asInt()).isEqualTo(100);
       assertThat(wire.answer(request.get("id"), obj(ANSWER)).status()).isEqualTo(202);
-      assertThat(text(stream.response(201))).isEqualTo("client answered: result " + ANSWER);
+      assertThat(McpWire.toolText(stream.response(201))).isEqualTo("client answered: result " + ANSWER);
     }
     AuditRecord r = awaitRecord(sampled().and(x -> x.effect() == AuditRecord.Effect.ALLOW));
     assertThat(r.findings()).isEmpty();
@@ -99,12 +82,12 @@ class SamplingRelayTest {
   @Test
   void aPromptThatTriesToHijackTheAgentsModelIsBlockedAndNeverReachesTheAgent() {
     McpWire wire = agent("{\"sampling\":{}}");
-    try (McpWire.Stream stream = call(wire, 202, "sample_injection")) {
-      JsonNode first = firstRequestOrResponse(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(202, "srv__sample_injection")) {
+      JsonNode first = stream.nextRequestOrResponse();
       // the call's own response, not a request: the agent was never asked
       assertThat(first.path("id").asLong()).isEqualTo(202);
       assertThat(first.has("method")).isFalse();
-      assertThat(text(first)).startsWith("client answered: error -32003 \"sampling/createMessage\" was blocked by the gateway's firewall: ")
+      assertThat(McpWire.toolText(first)).startsWith("client answered: error -32003 \"sampling/createMessage\" was blocked by the gateway's firewall: ")
           .contains("instruction_override");
     }
     AuditRecord r = awaitRecord(sampled().and(x -> "request_blocked".equals(x.reason())));
@@ -118,10 +101,10 @@ class SamplingRelayTest {
     McpWire wire = agent("{\"sampling\":{}}");
     String leaked = "{\"role\":\"assistant\",\"content\":{\"type\":\"text\",\"text\":\"Here: ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\"},"
         + "\"model\":\"test-model\"}";
-    try (McpWire.Stream stream = call(wire, 203, "sample_summary")) {
-      JsonNode request = sampling(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(203, "srv__sample_summary")) {
+      JsonNode request = stream.nextRequest("sampling/createMessage");
       wire.answer(request.get("id"), obj(leaked));
-      assertThat(text(stream.response(203))).startsWith("client answered: error -32003 the agent's answer to \"sampling/createMessage\" was blocked");
+      assertThat(McpWire.toolText(stream.response(203))).startsWith("client answered: error -32003 the agent's answer to \"sampling/createMessage\" was blocked");
     }
     AuditRecord r = awaitRecord(sampled().and(x -> "request_blocked".equals(x.reason())
         && x.findings().stream().anyMatch(f -> f.location().startsWith("/result/content/text"))));
@@ -132,10 +115,10 @@ class SamplingRelayTest {
   @Test
   void anAgentThatDidNotDeclareSamplingIsNotAskedAndTheServerLearnsWhy() {
     McpWire wire = agent("{\"elicitation\":{}}");
-    try (McpWire.Stream stream = call(wire, 204, "sample_summary")) {
-      JsonNode first = firstRequestOrResponse(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(204, "srv__sample_summary")) {
+      JsonNode first = stream.nextRequestOrResponse();
       assertThat(first.path("id").asLong()).isEqualTo(204);
-      assertThat(text(first)).isEqualTo(
+      assertThat(McpWire.toolText(first)).isEqualTo(
           "client answered: error -32601 \"sampling/createMessage\" cannot be relayed by the gateway: the agent did not declare the sampling capability");
     }
     AuditRecord r = awaitRecord(sampled().and(x -> "method_not_found".equals(x.reason())));
@@ -145,29 +128,29 @@ class SamplingRelayTest {
   @Test
   void toolsAndContextInASamplingRequestNeedTheirOwnCapabilities() {
     McpWire plain = agent("{\"sampling\":{}}");
-    try (McpWire.Stream stream = call(plain, 205, "sample_tools")) {
-      assertThat(text(firstRequestOrResponse(stream))).endsWith("the agent did not declare the sampling.tools capability");
+    try (McpWire.Stream stream = plain.callToolStreaming(205, "srv__sample_tools")) {
+      assertThat(McpWire.toolText(stream.nextRequestOrResponse())).endsWith("the agent did not declare the sampling.tools capability");
     }
-    try (McpWire.Stream stream = call(plain, 206, "sample_context")) {
-      assertThat(text(firstRequestOrResponse(stream))).endsWith("the agent did not declare the sampling.context capability");
+    try (McpWire.Stream stream = plain.callToolStreaming(206, "srv__sample_context")) {
+      assertThat(McpWire.toolText(stream.nextRequestOrResponse())).endsWith("the agent did not declare the sampling.context capability");
     }
     // the benign twin: an agent that declared tool use gets the request, tools included
     McpWire withTools = agent("{\"sampling\":{\"tools\":{}}}");
-    try (McpWire.Stream stream = call(withTools, 207, "sample_tools")) {
-      JsonNode request = sampling(stream);
+    try (McpWire.Stream stream = withTools.callToolStreaming(207, "srv__sample_tools")) {
+      JsonNode request = stream.nextRequest("sampling/createMessage");
       assertThat(request.path("params").path("tools").path(0).path("name").asString("")).isEqualTo("get_weather");
       withTools.answer(request.get("id"), obj(ANSWER));
-      assertThat(text(stream.response(207))).isEqualTo("client answered: result " + ANSWER);
+      assertThat(McpWire.toolText(stream.response(207))).isEqualTo("client answered: result " + ANSWER);
     }
   }
 
   @Test
   void anAnswerThatIsNotASamplingResultIsRefused() {
     McpWire wire = agent("{\"sampling\":{}}");
-    try (McpWire.Stream stream = call(wire, 208, "sample_summary")) {
-      JsonNode request = sampling(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(208, "srv__sample_summary")) {
+      JsonNode request = stream.nextRequest("sampling/createMessage");
       wire.answer(request.get("id"), obj("{\"action\":\"accept\"}"));
-      assertThat(text(stream.response(208))).isEqualTo(
+      assertThat(McpWire.toolText(stream.response(208))).isEqualTo(
           "client answered: error -32603 the agent's answer is not a sampling result (role, content, model)");
     }
   }

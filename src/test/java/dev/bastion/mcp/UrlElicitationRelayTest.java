@@ -48,18 +48,6 @@ class UrlElicitationRelayTest {
     return wire;
   }
 
-  private static McpWire.Stream call(McpWire wire, long id, String tool) {
-    return wire.requestStreaming(id, "tools/call", obj("{\"name\":\"srv__" + tool + "\",\"arguments\":{}}"));
-  }
-
-  private static String text(JsonNode response) {
-    return response.path("result").path("content").path(0).path("text").asString("");
-  }
-
-  private static JsonNode firstRequestOrResponse(McpWire.Stream stream) {
-    return stream.next(n -> n.has("method") && n.has("id") || n.has("result") || n.has("error"));
-  }
-
   private static AuditRecord awaitRecord(Predicate<AuditRecord> match) {
     AtomicReference<AuditRecord> found = new AtomicReference<>();
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -74,14 +62,14 @@ class UrlElicitationRelayTest {
   @Test
   void anAllowlistedHttpsUrlIsRelayedOnlyTheActionGoesBackAndTheCompletionReachesTheAgent() {
     McpWire wire = agent("{\"elicitation\":{\"url\":{}}}");
-    try (McpWire.Stream events = wire.openStream(); McpWire.Stream stream = call(wire, 301, "url_login")) {
-      JsonNode request = stream.next(n -> "elicitation/create".equals(n.path("method").asString("")));
+    try (McpWire.Stream events = wire.openStream(); McpWire.Stream stream = wire.callToolStreaming(301, "srv__url_login")) {
+      JsonNode request = stream.nextRequest("elicitation/create");
       assertThat(request.get("id").asString("")).startsWith("bastion-");
       assertThat(request.path("params").path("mode").asString("")).isEqualTo("url");
       assertThat(request.path("params").path("url").asString("")).isEqualTo("https://login.example.com/authorize?state=xyz");
       assertThat(request.path("params").path("elicitationId").asString("")).isEqualTo("login-1");
       assertThat(wire.answer(request.get("id"), obj("{\"action\":\"accept\"}")).status()).isEqualTo(202);
-      assertThat(text(stream.response(301))).isEqualTo("client answered: result {\"action\":\"accept\"}");
+      assertThat(McpWire.toolText(stream.response(301))).isEqualTo("client answered: result {\"action\":\"accept\"}");
       JsonNode complete = events.next(n -> "notifications/elicitation/complete".equals(n.path("method").asString("")));
       assertThat(complete.path("params").path("elicitationId").asString("")).isEqualTo("login-1");
     }
@@ -100,10 +88,10 @@ class UrlElicitationRelayTest {
       """)
   void aHostileUrlIsRefusedBeforeTheAgentIsAsked(String tool, String detector) {
     McpWire wire = agent("{\"elicitation\":{\"url\":{}}}");
-    try (McpWire.Stream stream = call(wire, 302, tool)) {
-      JsonNode first = firstRequestOrResponse(stream);
+    try (McpWire.Stream stream = wire.callToolStreaming(302, "srv__" + tool)) {
+      JsonNode first = stream.nextRequestOrResponse();
       assertThat(first.has("method")).as("the agent was asked: %s", first).isFalse();
-      assertThat(text(first)).startsWith("client answered: error -32003 \"elicitation/create\" was blocked by the gateway's firewall: ")
+      assertThat(McpWire.toolText(first)).startsWith("client answered: error -32003 \"elicitation/create\" was blocked by the gateway's firewall: ")
           .contains(detector);
     }
     AuditRecord r = awaitRecord(x -> x.era().equals("upstream") && x.method().equals("elicitation/create") && "request_blocked".equals(x.reason())
@@ -116,8 +104,8 @@ class UrlElicitationRelayTest {
   @Test
   void anAgentThatDeclaredOnlyFormElicitationIsNotAskedAndTheServerLearnsWhy() {
     McpWire wire = agent("{\"elicitation\":{}}");
-    try (McpWire.Stream stream = call(wire, 303, "url_login")) {
-      assertThat(text(firstRequestOrResponse(stream))).isEqualTo(
+    try (McpWire.Stream stream = wire.callToolStreaming(303, "srv__url_login")) {
+      assertThat(McpWire.toolText(stream.nextRequestOrResponse())).isEqualTo(
           "client answered: error -32601 \"elicitation/create\" cannot be relayed by the gateway: the agent did not declare the elicitation.url capability");
     }
   }
@@ -125,10 +113,10 @@ class UrlElicitationRelayTest {
   @Test
   void anAnswerWithContentIsNotAUrlModeResult() {
     McpWire wire = agent("{\"elicitation\":{\"form\":{},\"url\":{}}}");
-    try (McpWire.Stream stream = call(wire, 304, "url_login")) {
-      JsonNode request = stream.next(n -> "elicitation/create".equals(n.path("method").asString("")));
+    try (McpWire.Stream stream = wire.callToolStreaming(304, "srv__url_login")) {
+      JsonNode request = stream.nextRequest("elicitation/create");
       wire.answer(request.get("id"), obj("{\"action\":\"accept\",\"content\":{\"password\":\"hunter2\"}}"));
-      assertThat(text(stream.response(304))).isEqualTo(
+      assertThat(McpWire.toolText(stream.response(304))).isEqualTo(
           "client answered: error -32603 the agent's answer is not a URL-mode elicitation result (it carries no content)");
     }
   }

@@ -133,6 +133,16 @@ public final class McpWire {
     return postStreaming(envelope(id, method, params).toString(), legacyHeaders());
   }
 
+  /** A legacy {@code tools/call} of {@code tool} with no arguments, read as a stream. */
+  public Stream callToolStreaming(long id, String tool) {
+    return requestStreaming(id, "tools/call", obj("{\"name\":\"" + tool + "\",\"arguments\":{}}"));
+  }
+
+  /** The text of a tool result's first content item, or "". */
+  public static String toolText(JsonNode response) {
+    return response.path("result").path("content").path(0).path("text").asString("");
+  }
+
   /** Opens the legacy GET stream of the current session. */
   public Stream openStream() {
     HttpRequest.Builder b = base().header("Accept", "text/event-stream").GET();
@@ -402,6 +412,16 @@ public final class McpWire {
           return n;
         }
       }
+    }
+
+    /** Skips messages until a request to the agent with this method (a relayed server request). */
+    public JsonNode nextRequest(String method) {
+      return next(n -> method.equals(n.path("method").asString("")));
+    }
+
+    /** The first message that is a request to the agent or a response. */
+    public JsonNode nextRequestOrResponse() {
+      return next(n -> n.has("method") && n.has("id") || n.has("result") || n.has("error"));
     }
 
     /** The next message carrying the response of request {@code id}. */
