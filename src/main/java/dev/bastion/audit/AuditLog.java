@@ -89,8 +89,11 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  /** A queued record; {@code queuedAt} is {@link System#nanoTime()} when it was queued. */
-  private record Pending(AuditRecord record, CompletableFuture<AppendResult> ticket, long queuedAt) {}
+  /**
+   * A queued record with its hash input already rendered (on the caller's thread, see {@link
+   * ChainText}); {@code queuedAt} is {@link System#nanoTime()} when it was queued.
+   */
+  private record Pending(ChainText text, CompletableFuture<AppendResult> ticket, long queuedAt) {}
 
   private static final Pending STOP = new Pending(null, null, 0);
 
@@ -115,7 +118,7 @@ public final class AuditLog implements AutoCloseable {
   private ChainHead head;
   private long lastCheckpointSeq;
   private Instant lastCheckpointTime;
-  private List<AuditRecord> retained = List.of(); // batch mode: accepted but not yet written
+  private List<ChainText> retained = List.of(); // batch mode: accepted but not yet written
   private int retainedAttempted; // how many of retained were in the write that failed
   private String retainedLastHash; // the hash that write would have ended in
   private Duration backoff;
@@ -193,6 +196,7 @@ public final class AuditLog implements AutoCloseable {
       throw new IllegalArgumentException("append takes an unchained record (seq 0); exchange " + record.exchangeId()
           + " already has seq " + record.seq());
     }
+    ChainText text = ChainText.of(record); // rendered on the caller's thread: the writer only hashes
     closeLock.readLock().lock();
     try {
       if (closing) {
@@ -205,7 +209,7 @@ public final class AuditLog implements AutoCloseable {
       CompletableFuture<AppendResult> ticket = sync ? new CompletableFuture<>() : null;
       boolean queued;
       try {
-        queued = queue.offer(new Pending(record, ticket, System.nanoTime()), tuning.enqueueTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        queued = queue.offer(new Pending(text, ticket, System.nanoTime()), tuning.enqueueTimeout().toNanos(), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return AuditTicket.done(new AppendResult.Failed("interrupted while queueing the audit record"));
@@ -372,10 +376,10 @@ public final class AuditLog implements AutoCloseable {
   }
 
   private void write(List<Pending> batch) {
-    List<AuditRecord> unchained = new ArrayList<>(retained.size() + batch.size());
+    List<ChainText> unchained = new ArrayList<>(retained.size() + batch.size());
     unchained.addAll(retained);
     for (Pending p : batch) {
-      unchained.add(p.record());
+      unchained.add(p.text());
     }
     if (unchained.isEmpty()) {
       return;
@@ -383,7 +387,7 @@ public final class AuditLog implements AutoCloseable {
     List<AuditRecord> chained = new ArrayList<>(unchained.size());
     long seq = head.seq();
     String prev = head.hash();
-    for (AuditRecord r : unchained) {
+    for (ChainText r : unchained) {
       AuditRecord c = r.chain(++seq, prev);
       chained.add(c);
       prev = c.hash();
@@ -473,7 +477,7 @@ public final class AuditLog implements AutoCloseable {
       lastCheckpointSeq = Math.min(lastCheckpointSeq, stored.seq());
       store.lastCheckpoint().ifPresent(cp -> lastCheckpointSeq = cp.seq());
       if (!retained.isEmpty()) {
-        List<AuditRecord> kept = retained;
+        List<ChainText> kept = retained;
         write(List.of());
         if (!retained.isEmpty()) {
           return false;
@@ -507,7 +511,7 @@ public final class AuditLog implements AutoCloseable {
         p.ticket().complete(new AppendResult.Failed(
             "the audit store is unavailable: " + ((AuditHealth.Unavailable) health).reason()));
       } else if (p != null) {
-        keepAccepted(p.record());
+        keepAccepted(p.text());
       }
     }
   }
@@ -522,7 +526,7 @@ public final class AuditLog implements AutoCloseable {
       } else if (p.ticket() != null) {
         p.ticket().complete(new AppendResult.Failed("the audit store is unavailable: " + reason));
       } else {
-        keepAccepted(p.record());
+        keepAccepted(p.text());
       }
     }
     if (stop) {
@@ -531,9 +535,9 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** Batch mode: an accepted record that could not be written yet is kept, within the queue's bound. */
-  private void keepAccepted(AuditRecord r) {
+  private void keepAccepted(ChainText r) {
     if (retained.size() >= tuning.queueCapacity()) {
-      LOG.log(Level.ERROR, "audit outage outlasted the queue: dropped the accepted record of exchange " + r.exchangeId());
+      LOG.log(Level.ERROR, "audit outage outlasted the queue: dropped the accepted record of exchange " + r.record().exchangeId());
       return;
     }
     if (retained.isEmpty()) {

@@ -219,6 +219,15 @@ public record AuditRecord(
    * (sorted) order. {@code AuditFormatTest} checks that both give the same text.
    */
   String contentText(long atSeq, String prev) {
+    return render(atSeq, prev, null);
+  }
+
+  /**
+   * {@link #contentText}; when {@code marks} is given it receives the char offsets where the
+   * {@code prevHash} value starts and ends and where the {@code seq} value starts and ends ({@link
+   * ChainText} splits the text there).
+   */
+  String render(long atSeq, String prev, int[] marks) {
     StringWriter out = new StringWriter(384 + args.length());
     try (JsonGenerator g = CanonicalJson.MAPPER.createGenerator(out)) {
       g.writeStartObject();
@@ -246,13 +255,22 @@ public record AuditRecord(
       }
       strings(g, "labels", labels);
       string(g, "method", method);
-      string(g, "prevHash", prev);
+      g.writeName("prevHash");
+      mark(g, out, marks, 0);
+      if (prev == null) {
+        g.writeNull();
+      } else {
+        g.writeString(prev);
+      }
+      mark(g, out, marks, 1);
       string(g, "protocolVersion", protocolVersion);
       string(g, "reason", reason);
       string(g, "resultDigest", resultDigest);
       strings(g, "ruleIds", ruleIds);
       g.writeName("seq");
+      mark(g, out, marks, 2);
       g.writeNumber(atSeq);
+      mark(g, out, marks, 3);
       string(g, "server", server);
       string(g, "session", session);
       string(g, "target", target);
@@ -269,6 +287,13 @@ public record AuditRecord(
       g.writeEndObject();
     }
     return out.toString();
+  }
+
+  private static void mark(JsonGenerator g, StringWriter out, int[] marks, int i) {
+    if (marks != null) {
+      g.flush();
+      marks[i] = out.getBuffer().length();
+    }
   }
 
   private static void string(JsonGenerator g, String name, String value) {

@@ -478,10 +478,39 @@ public final class SqliteAuditStore implements AuditStore {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
   }
 
-  private static String jsonList(List<String> items) {
+  /**
+   * A list column's JSON text: what {@link CanonicalJson#write} gives for the list, built directly
+   * when every item is printable ASCII without quote or backslash (rule ids, labels), which Jackson
+   * writes unescaped ({@code ChainTextTest} compares both).
+   */
+  static String jsonList(List<String> items) {
     if (items.isEmpty()) {
       return "[]";
     }
+    StringBuilder plain = new StringBuilder(2 + 24 * items.size()).append('[');
+    for (String item : items) {
+      if (item == null || !isPlain(item)) {
+        return jacksonList(items);
+      }
+      if (plain.length() > 1) {
+        plain.append(',');
+      }
+      plain.append('"').append(item).append('"');
+    }
+    return plain.append(']').toString();
+  }
+
+  private static boolean isPlain(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String jacksonList(List<String> items) {
     ArrayNode a = CanonicalJson.MAPPER.createArrayNode();
     items.forEach(a::add);
     return CanonicalJson.write(a);

@@ -33,7 +33,7 @@ class AuditRecordContentTest {
     return b.toString();
   }
 
-  private static List<String> texts(Random rnd) {
+  static List<String> texts(Random rnd) {
     List<String> out = new ArrayList<>();
     for (int i = rnd.nextInt(4); i > 0; i--) {
       out.add(text(rnd, false));
@@ -41,7 +41,7 @@ class AuditRecordContentTest {
     return out;
   }
 
-  private static AuditRecord random(Random rnd) {
+  static AuditRecord random(Random rnd) {
     int format = rnd.nextBoolean() ? 1 : AuditRecord.FORMAT;
     List<Finding> findings = new ArrayList<>();
     if (format == AuditRecord.FORMAT) {
