@@ -74,7 +74,7 @@ public final class AuditWriterCpuTime {
   }
 
   /** A record shaped like the benchmark's echo call (about 0.5 KB of content). */
-  private static AuditRecord record(long n) {
+  static AuditRecord record(long n) {
     ObjectNode args = CanonicalJson.MAPPER.createObjectNode().put("message", "hello from the benchmark client " + n)
         .put("count", n);
     return new AuditRecord(0, Instant.now(), "exchange-" + n + "-0123456789abcdef0123456789abcdef", "anyone", null,
