@@ -94,6 +94,9 @@ final class SecretScan {
       return -1;
     }
     int wordEnd = j + 1;
+    if (!sawSeparator && a[j] >= 0 && (a[j] | 0x20) != 'r') {
+      return -1; // without a separator only "bearer" counts (an ASCII character other than r cannot end it)
+    }
     // without a separator only "bearer" counts, so the walk back can stop after seven characters
     int reach = sawSeparator ? 40 : 8;
     int k = j;
