@@ -156,16 +156,17 @@ public final class Scanner {
     }
     String token = text.substring(start, end);
     int before = hits.size();
+    int valueFrom = SecretScan.valueFrom(a, start, end);
     if (rules) {
       SecretScan.vendorFormats(a, token, start, prefilter, hits);
       if (hits.size() == before) {
-        SecretScan.genericSecret(text, a, token, start, hits);
+        SecretScan.genericSecret(text, a, token, start, valueFrom, hits);
       }
       if (hits.size() == before) {
-        SecretScan.shortSecret(text, a, token, start, hits);
+        SecretScan.shortSecret(text, a, token, start, valueFrom, hits);
       }
     } else {
-      SecretScan.shortSecret(text, a, token, start, hits);
+      SecretScan.shortSecret(text, a, token, start, valueFrom, hits);
     }
     if (token.indexOf('@') > 0) {
       PiiScan.emails(token, start, before, hits);
