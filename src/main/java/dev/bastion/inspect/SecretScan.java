@@ -26,14 +26,36 @@ final class SecretScan {
       lo |= bit & below64;
       hi |= bit & ~below64;
     }
-    for (SecretRules.Rule rule : SecretRules.RULES) {
-      if ((!prefilter || rule.mayBeHinted(lo, hi)) && rule.hinted(token)) {
-        Matcher m = rule.pattern().matcher(token);
-        while (m.find()) {
-          if (SecretRules.accept(rule, token, m)) {
-            hits.add(new Hit(Category.SECRET, rule.detector(), start + m.start(), start + m.end()));
-          }
+    if (!prefilter) {
+      for (SecretRules.Rule rule : SecretRules.RULES) {
+        if (rule.hinted(token)) {
+          match(rule, token, start, hits);
         }
+      }
+      return;
+    }
+    // Every hint of every rule, in rule order: a rule whose characters for one hint are all in the
+    // token gets its substring search (and, if hinted, its pattern) once, where the first such hint is.
+    long[] masks = SecretRules.HINT_MASKS;
+    int[] ruleOf = SecretRules.HINT_RULE;
+    int last = -1;
+    for (int h = 0; h < ruleOf.length; h++) {
+      int r = ruleOf[h];
+      if (r != last && (lo & masks[2 * h]) == masks[2 * h] && (hi & masks[2 * h + 1]) == masks[2 * h + 1]) {
+        last = r;
+        SecretRules.Rule rule = SecretRules.RULES.get(r);
+        if (rule.hinted(token)) {
+          match(rule, token, start, hits);
+        }
+      }
+    }
+  }
+
+  private static void match(SecretRules.Rule rule, String token, int start, List<Hit> hits) {
+    Matcher m = rule.pattern().matcher(token);
+    while (m.find()) {
+      if (SecretRules.accept(rule, token, m)) {
+        hits.add(new Hit(Category.SECRET, rule.detector(), start + m.start(), start + m.end()));
       }
     }
   }
