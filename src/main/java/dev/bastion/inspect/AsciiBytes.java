@@ -37,6 +37,48 @@ final class AsciiBytes {
     return a;
   }
 
+  /**
+   * {@code s} as bytes if it is {@linkplain #isPlain plain} text (then the bytes are exactly its
+   * characters), else null: one read of the Latin-1 copy instead of {@link #of} and {@link #isPlain}.
+   * A character above U+00FF would be a {@code '?'} in the copy, so the {@code '?'}s of the copy are
+   * counted on the way and must be as many as the string's own (found by {@link String#indexOf}).
+   */
+  static byte[] plainOrNull(String s) {
+    byte[] a = s.getBytes(StandardCharsets.ISO_8859_1);
+    int n = a.length;
+    if (n != s.length()) {
+      return null; // a surrogate pair: not ASCII
+    }
+    int marks = 0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+      long x = (long) LONGS.get(a, i);
+      if (((((x - ONES * 0x20) & ~x) | x) & HIGH) != 0 || hasByte(x, 0x7F)) {
+        if (!plain(a, i, i + 8)) {
+          return null;
+        }
+      }
+      if (hasByte(x, '?')) {
+        long y = x ^ (ONES * '?');
+        marks += Long.bitCount(~(((y & LOW7) + LOW7) | y) & HIGH); // exact: one bit per '?' byte
+      }
+    }
+    for (; i < n; i++) {
+      if (!plain(a, i, i + 1)) {
+        return null;
+      }
+      if (a[i] == '?') {
+        marks++;
+      }
+    }
+    for (int k = s.indexOf('?'); k >= 0 && marks >= 0; k = s.indexOf('?', k + 1)) {
+      marks--;
+    }
+    return marks == 0 ? a : null;
+  }
+
+  private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+
   private static byte[] widened(String s) {
     char[] chars = s.toCharArray();
     byte[] a = new byte[chars.length];

@@ -45,28 +45,30 @@ final class Prefilter {
 
   /** The override pattern cannot cross {@code .} or a line break: one of its object words must occur before them. */
   static boolean mayOverride(byte[] text, int start, int window) {
-    return sentenceHasAny(text, start, window, OVERRIDE_OBJECTS);
+    return sentenceHasAny(text, start, window, OVERRIDE_BY_FIRST);
   }
 
   /** The decode-and-follow pattern cannot cross {@code .} or a line break: one of its action words must occur before them. */
   static boolean mayDecodeLure(byte[] text, int start, int window) {
-    return sentenceHasAny(text, start, window, LURE_ACTIONS);
+    return sentenceHasAny(text, start, window, LURE_BY_FIRST);
   }
 
-  /** The first letters of the words {@link #sentenceHasAny} looks for. */
-  private static final boolean[] FIRST_LETTERS = new boolean[128];
+  /** The words of each list by their first letter (index {@code letter - 'a'}), so a word start is compared only with its candidates. */
+  private static final String[][] OVERRIDE_BY_FIRST = byFirstLetter(OVERRIDE_OBJECTS);
+  private static final String[][] LURE_BY_FIRST = byFirstLetter(LURE_ACTIONS);
 
-  static {
-    for (String w : OVERRIDE_OBJECTS) {
-      FIRST_LETTERS[w.charAt(0)] = true;
+  private static String[][] byFirstLetter(String[] words) {
+    String[][] table = new String[26][];
+    for (char f = 'a'; f <= 'z'; f++) {
+      char first = f;
+      String[] candidates = java.util.Arrays.stream(words).filter(w -> w.charAt(0) == first).toArray(String[]::new);
+      table[f - 'a'] = candidates.length == 0 ? null : candidates;
     }
-    for (String w : LURE_ACTIONS) {
-      FIRST_LETTERS[w.charAt(0)] = true;
-    }
+    return table;
   }
 
   /** @param text the text as {@link AsciiBytes} (any character outside ASCII is negative) */
-  private static boolean sentenceHasAny(byte[] text, int start, int window, String[] words) {
+  private static boolean sentenceHasAny(byte[] text, int start, int window, String[][] byFirst) {
     int end = Math.min(text.length, start + window);
     int k = start;
     while (k < end) {
@@ -84,12 +86,13 @@ final class Prefilter {
       if (p > start && isWordChar(text[p - 1]) || !isWordChar(text[p])) {
         continue;
       }
-      int first = text[p] | 0x20; // ASCII: the span has no other character
-      if (!FIRST_LETTERS[first]) {
+      int first = (text[p] | 0x20) - 'a'; // ASCII: the span has no other character
+      String[] candidates = first >= 0 && first < 26 ? byFirst[first] : null;
+      if (candidates == null) {
         continue;
       }
-      for (String w : words) {
-        if (w.charAt(0) == first && p + w.length() <= k && asciiRegionMatchesIgnoreCase(text, p, w)) {
+      for (String w : candidates) {
+        if (p + w.length() <= k && asciiRegionMatchesIgnoreCase(text, p, w)) {
           return true;
         }
       }

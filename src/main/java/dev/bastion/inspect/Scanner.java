@@ -59,8 +59,8 @@ public final class Scanner {
   public Result inspect(String original) {
     // One byte copy of the text serves the canonicaliser's plain-ASCII check and, when that holds
     // (the text is then its own canonical form), the scan.
-    byte[] bytes = AsciiBytes.of(original);
-    boolean plain = AsciiBytes.isPlain(bytes);
+    byte[] bytes = AsciiBytes.plainOrNull(original);
+    boolean plain = bytes != null;
     Canonicalizer.Canonical c = plain ? Canonicalizer.plain(original) : Canonicalizer.canonicalize(original);
     List<Hit> hits = new ArrayList<>();
     for (Canonicalizer.Obfuscation o : c.obfuscations()) {
@@ -102,6 +102,9 @@ public final class Scanner {
         // whether a letter run in it could be a trigger word or a role word before ':'
         boolean trigger = (flags & TokenChars.NOT_LETTER) == 0 ? InjectionScan.mayTrigger(a, start, i, ' ')
             : (flags & TokenChars.LETTER) != 0 && InjectionScan.letterRunsMayTrigger(a, start, i);
+        if (!trigger && i - start < 8 && a[start] >= 'a') {
+          continue; // a short word starting in lower case: nothing in token() looks at it
+        }
         int skip = token(text, a, start, i, depth, flags, trigger, hits);
         if (skip > i) {
           i = skip;
@@ -153,16 +156,17 @@ public final class Scanner {
     }
     String token = text.substring(start, end);
     int before = hits.size();
+    int valueFrom = SecretScan.valueFrom(a, start, end);
     if (rules) {
       SecretScan.vendorFormats(a, token, start, prefilter, hits);
       if (hits.size() == before) {
-        SecretScan.genericSecret(text, a, token, start, hits);
+        SecretScan.genericSecret(text, a, token, start, valueFrom, hits);
       }
       if (hits.size() == before) {
-        SecretScan.shortSecret(text, a, token, start, hits);
+        SecretScan.shortSecret(text, a, token, start, valueFrom, hits);
       }
     } else {
-      SecretScan.shortSecret(text, a, token, start, hits);
+      SecretScan.shortSecret(text, a, token, start, valueFrom, hits);
     }
     if (token.indexOf('@') > 0) {
       PiiScan.emails(token, start, before, hits);

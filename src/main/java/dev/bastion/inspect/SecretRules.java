@@ -25,20 +25,6 @@ final class SecretRules {
       this(detector, List.of(hints.split(",")), Pattern.compile(regex), masks(hints.split(","), required));
     }
 
-    /**
-     * A necessary condition for {@link #hinted}: some hint's characters (and the required ones) are
-     * all among the token's, given as a bit per ASCII character ({@code lo} for 0..63, {@code hi}
-     * for 64..127). One AND per hint instead of a substring search.
-     */
-    boolean mayBeHinted(long lo, long hi) {
-      for (int k = 0; k < hintMasks.length; k += 2) {
-        if ((lo & hintMasks[k]) == hintMasks[k] && (hi & hintMasks[k + 1]) == hintMasks[k + 1]) {
-          return true;
-        }
-      }
-      return false;
-    }
-
     private static long[] masks(String[] hints, String required) {
       long[] masks = new long[hints.length * 2];
       for (int h = 0; h < hints.length; h++) {
@@ -85,6 +71,17 @@ final class SecretRules {
       new Rule("jwt", "eyJ", "\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}"),
       new Rule("connection_string", "://", "@",
           "\\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:/@\"']{1,64}:([^\\s@/\"']{3,128})@[A-Za-z0-9.-]+"));
+
+  /**
+   * The hints of all {@link #RULES}, in rule order, for {@link SecretScan#vendorFormats}: hint
+   * {@code h} belongs to rule {@code HINT_RULE[h]}, and {@code HINT_MASKS[2h]}, {@code HINT_MASKS[2h + 1]}
+   * have a bit for each ASCII character (0..63, 64..127) a token must contain to hold that hint and a
+   * match — a necessary condition for {@link Rule#hinted}, one AND per hint instead of a substring search.
+   */
+  static final long[] HINT_MASKS = RULES.stream().flatMapToLong(r -> java.util.Arrays.stream(r.hintMasks())).toArray();
+
+  static final int[] HINT_RULE = java.util.stream.IntStream.range(0, RULES.size())
+      .flatMap(r -> java.util.stream.IntStream.range(0, RULES.get(r).hints().size()).map(h -> r)).toArray();
 
   /** The openai rule must not claim Anthropic keys. */
   static boolean accept(Rule rule, String token, Matcher m) {

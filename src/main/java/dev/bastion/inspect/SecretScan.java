@@ -16,16 +16,46 @@ final class SecretScan {
   /** The vendor formats ({@link SecretRules}) in one token that starts at {@code start} of the text {@code a}. */
   static void vendorFormats(byte[] a, String token, int start, boolean prefilter, List<Hit> hits) {
     int end = start + token.length();
-    long lo = prefilter ? TokenChars.lo(a, start, end) : 0;
-    long hi = prefilter ? TokenChars.hi(a, start, end) : 0;
-    for (SecretRules.Rule rule : SecretRules.RULES) {
-      if ((!prefilter || rule.mayBeHinted(lo, hi)) && rule.hinted(token)) {
-        Matcher m = rule.pattern().matcher(token);
-        while (m.find()) {
-          if (SecretRules.accept(rule, token, m)) {
-            hits.add(new Hit(Category.SECRET, rule.detector(), start + m.start(), start + m.end()));
-          }
+    // the token's characters, a bit each: 0..63 in lo, 64..127 in hi (token characters are ASCII)
+    long lo = 0;
+    long hi = 0;
+    for (int k = prefilter ? start : end; k < end; k++) {
+      int c = a[k];
+      long bit = 1L << c; // shifts are mod 64
+      long below64 = (c - 64) >> 31; // all ones if c < 64
+      lo |= bit & below64;
+      hi |= bit & ~below64;
+    }
+    if (!prefilter) {
+      for (SecretRules.Rule rule : SecretRules.RULES) {
+        if (rule.hinted(token)) {
+          match(rule, token, start, hits);
         }
+      }
+      return;
+    }
+    // Every hint of every rule, in rule order: a rule whose characters for one hint are all in the
+    // token gets its substring search (and, if hinted, its pattern) once, where the first such hint is.
+    long[] masks = SecretRules.HINT_MASKS;
+    int[] ruleOf = SecretRules.HINT_RULE;
+    int last = -1;
+    for (int h = 0; h < ruleOf.length; h++) {
+      int r = ruleOf[h];
+      if (r != last && (lo & masks[2 * h]) == masks[2 * h] && (hi & masks[2 * h + 1]) == masks[2 * h + 1]) {
+        last = r;
+        SecretRules.Rule rule = SecretRules.RULES.get(r);
+        if (rule.hinted(token)) {
+          match(rule, token, start, hits);
+        }
+      }
+    }
+  }
+
+  private static void match(SecretRules.Rule rule, String token, int start, List<Hit> hits) {
+    Matcher m = rule.pattern().matcher(token);
+    while (m.find()) {
+      if (SecretRules.accept(rule, token, m)) {
+        hits.add(new Hit(Category.SECRET, rule.detector(), start + m.start(), start + m.end()));
       }
     }
   }
@@ -35,10 +65,25 @@ final class SecretScan {
     "private_key", "client_secret", "credential", "auth", "bearer", "aws_secret_access_key"
   };
 
+  /**
+   * Where the value of a {@code key=value} or {@code key:value} token starts, relative to the
+   * token: after its last {@code =} or {@code :}, or 0 when there is none or it is the token's last
+   * character; read from the text's bytes {@code a[start, end)}.
+   */
+  static int valueFrom(byte[] a, int start, int end) {
+    if (a[end - 1] == '=' || a[end - 1] == ':') {
+      return 0; // the last separator ends the token: no value after it
+    }
+    for (int k = end - 2; k >= start; k--) {
+      if (a[k] == '=' || a[k] == ':') {
+        return k + 1 - start;
+      }
+    }
+    return 0;
+  }
+
   /** A long, high-entropy value right after a key word ({@code token=…}, {@code "secret": "…"}, {@code Bearer …}). */
-  static void genericSecret(String text, byte[] a, String token, int start, List<Hit> hits) {
-    int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
-    int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
+  static void genericSecret(String text, byte[] a, String token, int start, int valueFrom, List<Hit> hits) {
     int valueLen = token.length() - valueFrom;
     if (valueLen < 16 || token.startsWith("http", valueFrom) || token.indexOf("://") >= 0) {
       return;
@@ -53,9 +98,7 @@ final class SecretScan {
   }
 
   /** A short value after a password key word ({@code password=hunter22}). */
-  static void shortSecret(String text, byte[] a, String token, int start, List<Hit> hits) {
-    int sep = Math.max(token.lastIndexOf('='), token.lastIndexOf(':'));
-    int valueFrom = sep >= 0 && sep < token.length() - 1 ? sep + 1 : 0;
+  static void shortSecret(String text, byte[] a, String token, int start, int valueFrom, List<Hit> hits) {
     if (token.length() - valueFrom < 6) {
       return;
     }
@@ -94,6 +137,9 @@ final class SecretScan {
       return -1;
     }
     int wordEnd = j + 1;
+    if (!sawSeparator && a[j] >= 0 && (a[j] | 0x20) != 'r') {
+      return -1; // without a separator only "bearer" counts (an ASCII character other than r cannot end it)
+    }
     // without a separator only "bearer" counts, so the walk back can stop after seven characters
     int reach = sawSeparator ? 40 : 8;
     int k = j;

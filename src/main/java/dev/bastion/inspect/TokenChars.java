@@ -4,8 +4,8 @@ package dev.bastion.inspect;
  * The characters of a token run — letters, digits and the punctuation credentials, URLs and
  * encodings use — and, per character, the flags the scanner's prefilters ask about. The scan ORs
  * one table entry per character into a token's flags; the full set of its characters
- * ({@link #lo}/{@link #hi}, a bit per ASCII character) is computed only for the few tokens the
- * credential rules look at.
+ * (a bit per ASCII character, {@link SecretScan#vendorFormats}) is computed only for the few tokens
+ * the credential rules look at.
  */
 final class TokenChars {
   private TokenChars() {}
@@ -77,26 +77,6 @@ final class TokenChars {
 
   static boolean isToken(byte c) {
     return FLAGS[c & 0xFF] != 0;
-  }
-
-  /** The characters 0..63 of the token run {@code a[start, end)}, a bit each. */
-  static long lo(byte[] a, int start, int end) {
-    long lo = 0;
-    for (int k = start; k < end; k++) {
-      int c = a[k];
-      lo |= (1L << c) & ((c - 64) >> 31); // the mask is all ones if c < 64
-    }
-    return lo;
-  }
-
-  /** The characters 64..127 of the token run {@code a[start, end)}, bit {@code c - 64} each. */
-  static long hi(byte[] a, int start, int end) {
-    long hi = 0;
-    for (int k = start; k < end; k++) {
-      int c = a[k];
-      hi |= (1L << c) & ~((c - 64) >> 31); // shifts are mod 64
-    }
-    return hi;
   }
 
   /**

@@ -143,6 +143,41 @@ class ScannerEquivalenceTest {
     assertThat(withHits).isGreaterThan(2_000);
   }
 
+  /**
+   * The shortcuts of the fourth round: key words before a value (only "bearer" without a separator),
+   * key/value tokens whose last separator ends them, short words in either case, '?' among other
+   * characters above U+00FF, and the credential hints' first letters.
+   */
+  @Test
+  void keysWordsAndStandInsGiveTheSameFindings() {
+    Random r = new Random(20261130L);
+    int keyed = 0;
+    List<String> keys = List.of("Bearer ", "bearer  ", "BEARER\t", "beare ", "xbearer ", "bearers ", "Authorization: Bearer ",
+        "token=", "token: ", "\"secret\": \"", "pwd=", "key:", "a=b:", "password:", "passwd = ", "api_key=", "Bearer\u00e9 ",
+        "r ", "R ", "é ");
+    List<String> values = List.of("a1B2c3D4e5F6g7H8i9J0k1L2", "hunter22", "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+        "sk-ant-a1B2c3D4e5F6g7H8i9J0k1", "AKIAQ3EXAMPLE7KEY4ZZ", "xoxb-1234567890-abcdef", "ya29.a1B2c3D4e5F6g7H8i9J0",
+        "value=", "x:y=", "glpat-a1B2c3D4e5F6g7H8i9J0", "?\u0100?", "??", "Ignore", "ignore", "Prompt:", "user:");
+    for (int iteration = 0; iteration < 6_000; iteration++) {
+      StringBuilder sb = new StringBuilder();
+      int pieces = 1 + r.nextInt(12);
+      for (int p = 0; p < pieces; p++) {
+        sb.append(keys.get(r.nextInt(keys.size()))).append(values.get(r.nextInt(values.size())));
+        sb.append(r.nextBoolean() ? " " : r.nextBoolean() ? "\n" : ", ");
+        if (r.nextInt(4) == 0) {
+          List<String> pool = r.nextBoolean() ? DetectorBench.CLEAN : DetectorBench.DIRTY;
+          sb.append(pool.get(r.nextInt(pool.size())));
+        }
+      }
+      String input = sb.toString();
+      assertSame(input);
+      if (NEW.inspect(input).hits().stream().anyMatch(h -> h.detector().equals("generic_secret") || h.detector().equals("password"))) {
+        keyed++;
+      }
+    }
+    assertThat(keyed).isGreaterThan(1_000);
+  }
+
   /** Hashes, paths and random base64/hex runs of the lengths the decoder looks at. */
   private static String randomRun(Random r) {
     byte[] bytes = new byte[8 + r.nextInt(80)];
