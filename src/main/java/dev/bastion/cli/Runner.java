@@ -2,6 +2,7 @@ package dev.bastion.cli;
 
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigError;
+import dev.bastion.config.ConfigLoader;
 import dev.bastion.gateway.ConfigChecks;
 import dev.bastion.config.ConfigResult;
 import dev.bastion.config.ConfigWatcher;
@@ -33,13 +34,22 @@ final class Runner {
    */
   static int serve(Path file, PrintStream out, PrintStream err, Consumer<Gateway> afterStart, boolean stopAfterStart) {
     BastionConfig config;
-    switch (ConfigChecks.load(file)) {
+    // ConfigChecks.load, in two steps: the warm-up (main) makes CEL ready while the YAML loads
+    ConfigResult checked = switch (ConfigLoader.load(file)) {
+      case ConfigResult.Ok ok -> {
+        StartupWarmup.awaitPolicy();
+        yield ConfigChecks.check(ok.config());
+      }
+      case ConfigResult.Invalid bad -> bad;
+    };
+    switch (checked) {
       case ConfigResult.Ok ok -> config = ok.config();
       case ConfigResult.Invalid bad -> {
         printErrors(err, file, bad.errors());
         return ExitCodes.INVALID;
       }
     }
+    StartupWarmup.awaitAll();
     Gateway gateway;
     try {
       gateway = Gateway.start(config);
