@@ -13,6 +13,9 @@
 #   BASE=/path/to/old/checkout      also measure this launcher (A/B), alternated run by run; point it
 #                                   at a copy holding the old `bastion` + target/bastion.jar
 #   PORT=18600 WARMUP=1             ports PORT and PORT+1; WARMUP=0 skips run 0
+#   NICE=-10                        run the launcher under `nice -n NICE` (negative needs root): on a
+#                                   shared machine, lets the measured runs take their cores from the
+#                                   other work, closer to a quiet machine's wall time
 #
 # On a shared machine wall time reflects the load (printed before and after); the CPU seconds are
 # the figure to compare. On one pinned core, wall ≈ gateway CPU + child CPU; on two cores the JIT
@@ -37,6 +40,7 @@ run() { # $1 = launcher root, $2 = pinning, $3 = seconds to wait for ready; prin
   rm -rf "$work/demo"
   local log="$work/demo.log" t0 t1 child pin=()
   [ "$2" = all ] || pin=(taskset -c "$2")
+  [ -z "${NICE:-}" ] || pin=(nice -n "$NICE" "${pin[@]}")
   t0=$(date +%s%N)
   "${pin[@]}" "$1/bastion" demo --dir "$work/demo" --port "$port" --admin-port "$((port + 1))" >"$log" 2>&1 &
   gw=$!

@@ -12,14 +12,15 @@ import java.util.logging.Logger;
  * First-time set-up of two libraries that the gateway's start-up otherwise does in sequence on the
  * main thread, begun on a background thread at the first line of {@code main} for {@code serve} and
  * {@code demo}, so that on a machine with more than one core it overlaps picocli and loading the
- * YAML: CEL (compiling a one-rule policy builds its environment and initialises the parser, checker
- * and runtime), then Helidon (its global service registry, mappers and routing classes). Nothing it
+ * YAML: Helidon (its global service registry, mappers and routing classes; the gateway needs it
+ * first), then CEL (compiling a one-rule policy builds its environment and initialises the parser,
+ * checker and runtime). Nothing it
  * builds is kept; what stays warm is class initialisation and the libraries' own singletons, which
  * are the same whichever thread made them. On one core it only moves the same work to another thread.
  *
  * <p>The main thread waits for each part before it first uses that library itself ({@link
- * #awaitPolicy()} before the configured policy compiles, {@link #awaitAll()} before the gateway
- * starts), so no class is ever being initialised by both threads at once: libraries whose static
+ * #awaitHelidon()} before the gateway starts, {@link #awaitPolicy()} before the configured policy
+ * compiles), so no class is ever being initialised by both threads at once: libraries whose static
  * initialisers refer to each other cannot deadlock across the two threads. A failure here is only
  * logged at fine level: the main thread then meets the same problem itself and reports it.
  */
@@ -30,8 +31,8 @@ final class StartupWarmup {
 
   private static volatile StartupWarmup current;
 
+  private final CountDownLatch helidon = new CountDownLatch(1);
   private final CountDownLatch policy = new CountDownLatch(1);
-  private final CountDownLatch all = new CountDownLatch(1);
 
   /** Starts the warm-up once per process (later calls do nothing). */
   static synchronized void begin() {
@@ -45,10 +46,20 @@ final class StartupWarmup {
 
   /** Whether {@code args} start a gateway (the commands the warm-up is for). */
   static boolean startsGateway(String... args) {
-    return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo"));
+    return args.length > 0
+        && (args[0].equals("serve") || args[0].equals("demo"))
+        && java.util.Arrays.stream(args).noneMatch(a -> a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version"));
   }
 
-  /** Waits until the policy compiler is warm (returns at once when no warm-up was begun). */
+  /** Waits until Helidon is warm (returns at once when no warm-up was begun). */
+  static void awaitHelidon() {
+    StartupWarmup w = current;
+    if (w != null) {
+      await(w.helidon);
+    }
+  }
+
+  /** Waits until the policy compiler is warm, i.e. the whole warm-up is over (at once when none was begun). */
   static void awaitPolicy() {
     StartupWarmup w = current;
     if (w != null) {
@@ -56,22 +67,14 @@ final class StartupWarmup {
     }
   }
 
-  /** Waits until the whole warm-up is over (returns at once when none was begun). */
-  static void awaitAll() {
-    StartupWarmup w = current;
-    if (w != null) {
-      await(w.all);
-    }
-  }
-
   private void run() {
     try {
-      attempt("CEL", () -> policyCompiler());
-      policy.countDown();
       attempt("Helidon", StartupWarmup::helidon);
+      helidon.countDown();
+      attempt("CEL", () -> policyCompiler());
     } finally {
+      helidon.countDown();
       policy.countDown();
-      all.countDown();
     }
   }
 
@@ -92,7 +95,7 @@ final class StartupWarmup {
   /** Whether a begun warm-up is over (tests). */
   static boolean over() {
     StartupWarmup w = current;
-    return w != null && w.all.getCount() == 0;
+    return w != null && w.policy.getCount() == 0;
   }
 
   private static void attempt(String what, Runnable part) {

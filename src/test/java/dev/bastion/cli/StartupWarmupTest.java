@@ -27,14 +27,16 @@ class StartupWarmupTest {
     assertThat(StartupWarmup.startsGateway("version")).isFalse();
     assertThat(StartupWarmup.startsGateway("config", "check")).isFalse();
     assertThat(StartupWarmup.startsGateway()).isFalse();
+    assertThat(StartupWarmup.startsGateway("demo", "--help")).as("help starts no gateway").isFalse();
+    assertThat(StartupWarmup.startsGateway("serve", "-V")).isFalse();
   }
 
   @Test
   void theWaitsReturnOnceTheWarmUpIsOver() {
     StartupWarmup.begin();
     StartupWarmup.begin(); // once per process
+    StartupWarmup.awaitHelidon();
     StartupWarmup.awaitPolicy();
-    StartupWarmup.awaitAll();
     assertThat(StartupWarmup.over()).isTrue();
   }
 }
