@@ -47,6 +47,9 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (StartupWarmup.startsGateway(args)) {
+      StartupWarmup.begin(); // CEL and Helidon set-up on another core while picocli and the YAML load
+    }
     System.exit(run(args));
   }
 

@@ -2,9 +2,11 @@ package dev.bastion.cli;
 
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigError;
+import dev.bastion.config.ConfigLoader;
 import dev.bastion.gateway.ConfigChecks;
 import dev.bastion.config.ConfigResult;
 import dev.bastion.config.ConfigWatcher;
+import dev.bastion.config.UpstreamConfig;
 import dev.bastion.gateway.Gateway;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -33,16 +35,33 @@ final class Runner {
    */
   static int serve(Path file, PrintStream out, PrintStream err, Consumer<Gateway> afterStart, boolean stopAfterStart) {
     BastionConfig config;
-    switch (ConfigChecks.load(file)) {
+    switch (ConfigLoader.load(file)) {
       case ConfigResult.Ok ok -> config = ok.config();
       case ConfigResult.Invalid bad -> {
         printErrors(err, file, bad.errors());
         return ExitCodes.INVALID;
       }
     }
+    // The policy compiles once the warm-up has made CEL ready. When every upstream is a builtin
+    // server (our own code, e.g. the demo's), the gateway starts them before it runs these checks,
+    // so that a child's JVM start-up overlaps the policy compile; other upstreams (commands,
+    // remote servers) are started only for a configuration that passed them.
+    java.util.function.Supplier<ConfigResult> checks = () -> {
+      StartupWarmup.awaitPolicy();
+      return ConfigChecks.check(config);
+    };
+    boolean checkFirst = !config.upstreams().values().stream().allMatch(u -> u instanceof UpstreamConfig.Builtin);
+    if (checkFirst && checks.get() instanceof ConfigResult.Invalid bad) {
+      printErrors(err, file, bad.errors());
+      return ExitCodes.INVALID;
+    }
+    StartupWarmup.awaitHelidon();
     Gateway gateway;
     try {
-      gateway = Gateway.start(config);
+      gateway = checkFirst ? Gateway.start(config) : Gateway.start(config, checks);
+    } catch (Gateway.Rejected bad) {
+      printErrors(err, file, bad.invalid().errors());
+      return ExitCodes.INVALID;
     } catch (java.io.IOException | RuntimeException e) {
       Throwable cause = e;
       while (cause.getCause() != null && !(cause instanceof BindException)) {

@@ -96,13 +96,41 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts a gateway whose telemetry goes to the given exporters (tests, embedding). */
   public static Gateway start(BastionConfig config, Telemetry.Exporters exporters) throws IOException {
+    return start(config, exporters, null);
+  }
+
+  /**
+   * Starts a gateway from a configuration that is bound but not yet checked: its upstreams start
+   * first, then {@code checks} run (for {@code ./bastion demo}: the builtin child's JVM start-up
+   * overlaps the policy compile on a second core). When the checks fail, everything started is
+   * closed and {@link Rejected} carries their errors; nothing has listened for agents by then.
+   */
+  public static Gateway start(BastionConfig config, java.util.function.Supplier<ConfigResult> checks) throws IOException {
+    return start(config, Telemetry.Exporters.DEFAULT, checks);
+  }
+
+  /** A configuration that failed the checks handed to {@link #start(BastionConfig, java.util.function.Supplier)}. */
+  public static final class Rejected extends RuntimeException {
+    private final transient ConfigResult.Invalid invalid;
+
+    Rejected(ConfigResult.Invalid invalid) {
+      super("the configuration is invalid (" + invalid.errors().size() + " errors)");
+      this.invalid = invalid;
+    }
+
+    public ConfigResult.Invalid invalid() {
+      return invalid;
+    }
+  }
+
+  private static Gateway start(BastionConfig config, Telemetry.Exporters exporters, java.util.function.Supplier<ConfigResult> checks) throws IOException {
     Files.createDirectories(config.dataDir());
     Gateway g = new Gateway(config, exporters);
     if (exporters == Telemetry.Exporters.DEFAULT) {
       g.telemetry.installLogFormat();
     }
     try {
-      g.apply(config, true);
+      g.apply(config, checks);
       g.agentServer =
           WebServer.builder()
               .host(config.listen().host())
@@ -173,13 +201,14 @@ public final class Gateway implements AutoCloseable {
     if (!next.telemetry().equals(current.telemetry())) {
       LOG.warning("telemetry changes take effect only after a restart; keeping the current exporters and log format");
     }
-    apply(next, false);
+    apply(next, null);
     announceListChanged();
     LOG.info("configuration reloaded: " + next.upstreams().size() + " upstreams, " + next.policy().rules().size() + " policy rules");
     return new ConfigResult.Ok(next);
   }
 
-  private synchronized void apply(BastionConfig config, boolean first) throws IOException {
+  /** @param checks on start-up only: checks to run once the upstreams are starting (null: already checked) */
+  private synchronized void apply(BastionConfig config, java.util.function.Supplier<ConfigResult> checks) throws IOException {
     JsonRpcCodec codec =
         new JsonRpcCodec(
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
@@ -191,6 +220,9 @@ public final class Gateway implements AutoCloseable {
     // listed once the catalog exists. Until then a server-initiated request is refused (as it is
     // during any upstream's handshake before the firewall is set).
     Map<String, java.util.concurrent.Future<?>> starting = previous == null ? startEarly(config, context) : Map.of();
+    if (checks != null && checks.get() instanceof ConfigResult.Invalid bad) {
+      throw new Rejected(bad); // start() closes what started
+    }
     // Everything that can fail on a bad configuration is built before anything running is touched.
     Resources resources = Resources.build(config, sessions, flowSessions, previous == null ? null : previous.resources());
     serverMessages = resources.serverMessages();

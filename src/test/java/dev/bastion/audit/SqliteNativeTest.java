@@ -7,7 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteJDBCLoader;
@@ -78,5 +82,61 @@ class SqliteNativeTest {
     Path lib = SqliteNative.install(ok).orElseThrow();
     Files.setPosixFilePermissions(lib.getParent(), PosixFilePermissions.fromString("rwxrwx---"));
     assertThat(SqliteNative.install(ok)).as("a group-writable version folder").isEmpty();
+  }
+
+  /** The shipped table lists exactly the dependency's native libraries, with their real sizes, CRCs and hashes. */
+  @Test
+  void theTableOfKnownLibrariesMatchesTheDriverJar() throws Exception {
+    Path jar = Path.of(SQLiteJDBCLoader.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Map<String, String> actual = new TreeMap<>();
+    try (JarFile file = new JarFile(jar.toFile())) {
+      for (var e : java.util.Collections.list(file.entries())) {
+        if (e.getName().startsWith("org/sqlite/native/") && !e.isDirectory()) {
+          try (var in = file.getInputStream(e)) {
+            actual.put(SQLiteJDBCLoader.getVersion() + " /" + e.getName(),
+                e.getSize() + " " + String.format("%08x", e.getCrc()) + " " + HexFormat.of().formatHex(sha256(in.readAllBytes())));
+          }
+        }
+      }
+    }
+    String table;
+    try (var in = SqliteNative.class.getResourceAsStream("sqlite-natives.txt")) {
+      table = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+    }
+    Map<String, String> listed = new TreeMap<>();
+    SqliteNative.parse(table).forEach((k, v) -> listed.put(k, v.size() + " " + String.format("%08x", v.crc()) + " " + HexFormat.of().formatHex(v.sha256())));
+    StringBuilder regenerated = new StringBuilder();
+    actual.forEach((k, v) -> regenerated.append(k).append(' ').append(v).append('\n'));
+    assertThat(listed).as("src/main/resources/dev/bastion/audit/sqlite-natives.txt should list:%n%s", regenerated).isEqualTo(actual);
+    assertThat(actual).isNotEmpty();
+  }
+
+  @Test
+  void aListedLibraryIsVerifiedWithoutTheJarsCopyAndAWrongListingNeverInstalls() throws Exception {
+    String key = SQLiteJDBCLoader.getVersion() + " " + LibraryLoaderUtil.getNativeLibResourcePath() + "/" + LibraryLoaderUtil.getNativeLibName();
+    byte[] real = driverLibrary();
+    SqliteNative.Known listed = SqliteNative.parse(new String(SqliteNative.class.getResourceAsStream("sqlite-natives.txt").readAllBytes())).get(key);
+    assertThat(listed).as("this platform's library is in the table").isNotNull();
+    assertThat(listed.sha256()).isEqualTo(sha256(real));
+
+    // the table vouches for the hash: a cached copy with that hash is used as is
+    Path lib = SqliteNative.install(dir, Map.of(key, listed)).orElseThrow();
+    assertThat(sha256(Files.readAllBytes(lib))).isEqualTo(sha256(real));
+    Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rw-------"));
+    Files.write(lib, "tampered".getBytes());
+    Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("r-x------"));
+    assertThat(SqliteNative.install(dir, Map.of(key, listed))).contains(lib);
+    assertThat(sha256(Files.readAllBytes(lib))).as("a tampered copy is replaced with the driver's").isEqualTo(sha256(real));
+
+    // a listing whose hash is wrong (size and CRC right): the cached real copy fails it, and the
+    // jar's copy fails it too, so nothing is installed or loaded from the cache
+    byte[] wrong = sha256("something else".getBytes());
+    assertThat(SqliteNative.install(dir, Map.of(key, new SqliteNative.Known(listed.size(), listed.crc(), wrong)))).isEmpty();
+
+    // a listing for another build of the library (size or CRC differ): ignored, the jar's copy is hashed
+    Path other = dir.resolve("other");
+    assertThat(SqliteNative.install(other, Map.of(key, new SqliteNative.Known(listed.size() + 1, listed.crc(), wrong)))).isPresent();
+    assertThat(SqliteNative.install(other, Map.of(key, new SqliteNative.Known(listed.size(), listed.crc() ^ 1, wrong)))).isPresent();
+    assertThat(SqliteNative.install(dir.resolve("none"), Map.of())).isPresent();
   }
 }
