@@ -379,31 +379,12 @@ public final class McpEndpoint {
     return req.headers().first(name).orElse(null);
   }
 
-  /**
-   * Whether an Accept header names {@code type} (lower-case ASCII) or {@code *\/*}, in any case:
-   * the header lower-cased and searched, without allocating (ASCII case folding suffices: no other
-   * character lower-cases to the letters of these types; AcceptsEquivalenceTest).
-   */
-  static boolean accepts(String accept, String type) {
+  private static boolean accepts(String accept, String type) {
     if (accept == null) {
       return false;
     }
-    return containsIgnoreCase(accept, type) || accept.contains("*/*");
-  }
-
-  private static boolean containsIgnoreCase(String s, String lower) {
-    int n = lower.length();
-    outer:
-    for (int i = 0, last = s.length() - n; i <= last; i++) {
-      for (int j = 0; j < n; j++) {
-        char c = s.charAt(i + j);
-        if ((c >= 'A' && c <= 'Z' ? (char) (c + 32) : c) != lower.charAt(j)) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
+    String a = accept.toLowerCase(java.util.Locale.ROOT);
+    return a.contains(type) || a.contains("*/*");
   }
 
   private static String newExchangeId() {
