@@ -6,7 +6,6 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -20,9 +19,6 @@ import tools.jackson.databind.node.ObjectNode;
  * 2025-06-18 and a batch is a cheap amplification vector.
  */
 public final class JsonRpcCodec {
-  /** Buffer sets kept for reuse: more than the messages one gateway encodes or decodes at once on two cores. */
-  static final int RECYCLED_BUFFERS = 64;
-
   private final JsonMapper mapper;
   private final JsonRpcLimits limits;
 
@@ -38,10 +34,6 @@ public final class JsonRpcCodec {
                     .maxDocumentLength(limits.maxBodyBytes())
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            // buffers are recycled through a bounded array queue rather than Jackson's default
-            // concurrent deque, whose poll showed up as ~3 % of a forwarded request's CPU (every
-            // decode and encode takes a recycler); the bound caps what idle buffers can hold
-            .recyclerPool(JsonRecyclerPools.newBoundedPool(RECYCLED_BUFFERS))
             .build();
     this.mapper =
         JsonMapper.builder(factory)
