@@ -34,21 +34,24 @@ public final class RouteStage implements Stage {
     }
     ObjectNode params = exchange.params();
     Optional<Target> target;
-    String what;
+    // what the call names ("tool", the name as sent): put into words only when the call is refused
+    String whatKind;
+    String whatName;
     switch (exchange.method()) {
       case "tools/call" -> {
         String name = text(params, "name");
         if (name == null) {
           return invalid("tools/call needs params.name, the tool's name as listed by tools/list");
         }
-        what = "tool '" + clip(name) + "'";
+        whatKind = "tool";
+        whatName = name;
         target = catalog.tool(name);
         Optional<String> quarantined = target.isEmpty() ? catalog.withheld(name) : Optional.empty();
         if (quarantined.isPresent()) {
           return new Outcome.Failure(
               Fault.of(
                   ReasonCode.TOOL_QUARANTINED,
-                  what + " is quarantined (" + clip(quarantined.get()) + "); an operator must review it with 'bastion tools approve'"));
+                  what(whatKind, whatName) + " is quarantined (" + clip(quarantined.get()) + "); an operator must review it with 'bastion tools approve'"));
         }
       }
       case "prompts/get" -> {
@@ -56,7 +59,8 @@ public final class RouteStage implements Stage {
         if (name == null) {
           return invalid("prompts/get needs params.name, the prompt's name as listed by prompts/list");
         }
-        what = "prompt '" + clip(name) + "'";
+        whatKind = "prompt";
+        whatName = name;
         target = catalog.prompt(name);
       }
       case "resources/read", "resources/subscribe", "resources/unsubscribe" -> {
@@ -64,7 +68,8 @@ public final class RouteStage implements Stage {
         if (uri == null) {
           return invalid(exchange.method() + " needs params.uri");
         }
-        what = "resource '" + clip(uri) + "'";
+        whatKind = "resource";
+        whatName = uri;
         target = catalog.resource(uri);
       }
       case "completion/complete" -> {
@@ -74,10 +79,12 @@ public final class RouteStage implements Stage {
         }
         String type = ref.path("type").asString("");
         if (type.equals("ref/prompt") && ref.path("name").isString()) {
-          what = "prompt '" + clip(ref.path("name").asString()) + "'";
+          whatKind = "prompt";
+          whatName = ref.path("name").asString();
           target = catalog.prompt(ref.path("name").asString()).map(t -> new Target(Target.Kind.COMPLETION, t.server(), t.exposedName(), t.upstreamName(), t.definition()));
         } else if (type.equals("ref/resource") && ref.path("uri").isString()) {
-          what = "resource '" + clip(ref.path("uri").asString()) + "'";
+          whatKind = "resource";
+          whatName = ref.path("uri").asString();
           target = catalog.resource(ref.path("uri").asString()).map(t -> new Target(Target.Kind.COMPLETION, t.server(), t.exposedName(), t.upstreamName(), t.definition()));
         } else {
           return invalid("completion/complete params.ref must be {type: ref/prompt, name} or {type: ref/resource, uri}");
@@ -88,10 +95,14 @@ public final class RouteStage implements Stage {
       }
     }
     if (target.isEmpty()) {
-      return new Outcome.Failure(Fault.of(ReasonCode.UNKNOWN_TARGET, "unknown " + what + ": it is not in this agent's catalog"));
+      return new Outcome.Failure(Fault.of(ReasonCode.UNKNOWN_TARGET, "unknown " + what(whatKind, whatName) + ": it is not in this agent's catalog"));
     }
     exchange.log().target(target.get());
     return chain.proceed(exchange.withTarget(target.get()));
+  }
+
+  private static String what(String kind, String name) {
+    return kind + " '" + clip(name) + "'";
   }
 
   private static Outcome invalid(String message) {

@@ -83,7 +83,8 @@ public final class McpEndpoint {
       fail(res, rt, null, headerEra, Fault.of(ReasonCode.ORIGIN_FORBIDDEN, refusal));
       return;
     }
-    if (!credential(req).present() && !rt.credentials().authenticate(Exchange.Credential.NONE).identified()) {
+    Exchange.Credential credential = credential(req);
+    if (!credential.present() && !rt.credentials().authenticate(Exchange.Credential.NONE).identified()) {
       // Refuse anonymous traffic before parsing anything it sent (unless an anonymous agent is configured).
       fail(res, rt, null, headerEra, Fault.of(ReasonCode.UNAUTHENTICATED, "missing credential: send 'Authorization: Bearer <api key or token>'"));
       return;
@@ -138,7 +139,6 @@ public final class McpEndpoint {
       fail(res, rt, id, era.era(), era.fault());
       return;
     }
-    Exchange.Credential credential = credential(req);
     Reply reply = new Reply(res, rt.codec(), acceptsSse && id != null, era.era() == Era.STATELESS);
     Exchange exchange =
         new Exchange(
@@ -155,7 +155,10 @@ public final class McpEndpoint {
             reply,
             new ExchangeLog());
     InboundTrace trace = new InboundTrace(header(req, TRACEPARENT), header(req, TRACESTATE));
-    Outcome outcome = ScopedValue.where(InboundTrace.CURRENT, trace).call(() -> rt.pipeline().run(exchange));
+    // readers take an unbound trace as NONE, so a request without trace headers skips the binding
+    Outcome outcome = trace.equals(InboundTrace.NONE)
+        ? rt.pipeline().run(exchange)
+        : ScopedValue.where(InboundTrace.CURRENT, trace).call(() -> rt.pipeline().run(exchange));
     if (exchange.log().createdSessionId() != null && outcome instanceof Outcome.Success) {
       res.header(SESSION_ID, exchange.log().createdSessionId());
     }
