@@ -134,7 +134,8 @@ PIDS+=($!)
 await_line "$out/run/otlp-sink.log" "ready on" 60
 BENCH_OTLP_URL=http://127.0.0.1:$((PB + 7)) start_bastion bastion-otel bench/configs/min-otel.yaml $((PB + 6))
 add bastion-otel "Bastion, no protections, tracing + metrics on" http://127.0.0.1:$((PB + 6))/mcp mock__echo "" "${PID[bastion-otel]}"
-start_bastion bastion-full bench/configs/full.yaml $((PB + 5))
+# the full pipeline traces every request to the same sink (issue #8: "... tracing and metrics on")
+BENCH_OTLP_URL=http://127.0.0.1:$((PB + 7)) start_bastion bastion-full bench/configs/full.yaml $((PB + 5))
 add bastion-full "Bastion, full pipeline" http://127.0.0.1:$((PB + 5))/mcp mock__echo bench-key "${PID[bastion-full]}"
 
 # ------------------------------------------------------------------ correctness of every path
