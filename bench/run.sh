@@ -4,11 +4,12 @@
 #   bench/run.sh --smoke    a few seconds per path: every path answers correct JSON-RPC; no figures
 # Settings (environment): ROUNDS (3), SECS (10, per round at 32 connections), SECS1 (3, at 1
 # connection), WARM (10, the shortest warm-up), WARM_MAX (50, the longest), WARM_STEP (5),
-# SESSIONS (10000), SERVER_CPU (0), LOAD_CPU (1), SINK_CPU (the load core: the OTLP sink stands for the
-# operator's collector, which does not run on the gateway's core), PAIR_ROUNDS (6: extra rounds of the
-# telemetry pair alone after the ROUNDS rounds), PORT_BASE (18100: ports PORT_BASE+1 to +21),
-# SKIP_PEERS=1 (Bastion and the mock only), BUILD=0 (use the jar already built). Installs nginx-light and wrk from Debian (needs root) and mcp-proxy
-# from npm (pinned in bench/package.json) when they are missing.
+# SESSIONS (10000), SERVER_CPU (0), LOAD_CPU (1), SINK_CPU (the load core: the OTLP sink stands for
+# the operator's collector, which does not run on the gateway's core), PAIR_ROUNDS (6: extra rounds
+# of the telemetry pair alone after the ROUNDS rounds), PORT_BASE (18100: ports PORT_BASE+1 to +21),
+# SKIP_PEERS=1 (Bastion and the mock only), BUILD=0 (use the jar already built). Installs
+# nginx-light and wrk from Debian (needs root) and mcp-proxy from npm (pinned in
+# bench/package.json) when they are missing.
 # Warm-up: each configuration is driven at 32 connections in WARM_STEP-second windows until it is
 # in its steady state, from WARM up to WARM_MAX seconds: a window in which a JVM's JIT compiler
 # threads took under 5% of the process's CPU and CPU time per request stopped falling (within 3% of
