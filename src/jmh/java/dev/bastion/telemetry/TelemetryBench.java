@@ -65,6 +65,9 @@ public class TelemetryBench {
   @Param({"off", "on"})
   String telemetry;
 
+  /** Spans go through the real OTLP/HTTP exporter to the sink instead of being discarded ({@link SpanMemoryBench}). */
+  boolean exportToSink;
+
   private OtlpSink sink;
   private Telemetry tel;
   private Pipeline pipeline;
@@ -99,10 +102,12 @@ public class TelemetryBench {
   public void setUp() throws Exception {
     sink = OtlpSink.start("127.0.0.1", 0);
     boolean on = telemetry.equals("on");
-    TelemetryConfig.Otlp otlp = new TelemetryConfig.Otlp(URI.create(sink.url()), Map.of());
+    // the endpoints as the configuration binding completes them (TelemetryBinding)
+    TelemetryConfig.Otlp traces = new TelemetryConfig.Otlp(URI.create(sink.url() + "/v1/traces"), Map.of());
+    TelemetryConfig.Otlp metrics = new TelemetryConfig.Otlp(URI.create(sink.url() + "/v1/metrics"), Map.of());
     TelemetryConfig config =
-        new TelemetryConfig("bastion", on ? otlp : null, on, on ? otlp : null, Duration.ofSeconds(10), TelemetryConfig.LogFormat.JSON);
-    tel = Telemetry.start(config, "bench", new HostPort("127.0.0.1", 8080), new Telemetry.Exporters(on ? new Discard() : null, null, line -> {}, false));
+        new TelemetryConfig("bastion", on ? traces : null, on, on ? metrics : null, Duration.ofSeconds(10), TelemetryConfig.LogFormat.JSON);
+    tel = Telemetry.start(config, "bench", new HostPort("127.0.0.1", 8080), new Telemetry.Exporters(on && !exportToSink ? new Discard() : null, null, line -> {}, false));
     UpstreamConfig mock = new UpstreamConfig.Http("mock", URI.create("http://127.0.0.1:9/mcp"), Map.of(), Duration.ofSeconds(30));
     Stage terminal = stage("upstream", (exchange, chain) -> {
       exchange.log().upstream(Duration.ofNanos(200_000), "ok");
@@ -127,6 +132,10 @@ public class TelemetryBench {
                 tel.upstreamCalls(terminal, name -> name.equals("mock") ? Optional.of(mock) : Optional.empty())));
     params = JsonRpcCodec.nodes().objectNode().put("name", "mock__echo");
     params.putObject("arguments").put("text", "hello");
+  }
+
+  long sinkRequests() {
+    return sink.requests();
   }
 
   @TearDown(Level.Trial)

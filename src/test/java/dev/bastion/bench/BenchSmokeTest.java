@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The smoke mode of the load benchmark, in CI so that it cannot rot: the mock upstream and the
  * benchmark's Bastion configurations (bench/configs/min.yaml, min-otel.yaml and full.yaml, as they
- * are; min-otel.yaml's exports reach the benchmark's OTLP sink) answer a
+ * are; min-otel.yaml's and full.yaml's exports reach the benchmark's OTLP sink) answer a
  * whole session correctly in both eras through the benchmark's own client. nginx and mcp-proxy
  * need installs, so they are covered by {@code bench/run.sh --smoke}, not here. No figures are
  * asserted.
@@ -69,12 +69,15 @@ class BenchSmokeTest {
   void bastionWithTheFullPipelineForwardsAnAllowedCallAndRefusesAWrongKey() throws Exception {
     BastionConfig config = load("full.yaml");
     assertThat(config.policy().rules()).hasSizeGreaterThanOrEqualTo(1000);
+    assertThat(config.telemetry().tracing()).as("the full pipeline traces every request").isTrue();
+    long exportsBefore = sink.requests();
     try (Gateway g = Gateway.start(config)) {
       new BenchClient(g.mcpUrl(), "bench-key").check("mock__echo", 5, true);
       assertThatThrownBy(() -> new BenchClient(g.mcpUrl(), "wrong-key").openSession())
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("HTTP 401");
     }
+    assertThat(sink.requests()).as("the full pipeline's spans reached the sink").isGreaterThan(exportsBefore);
   }
 
   private static BastionConfig load(String name) {
