@@ -19,20 +19,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -47,25 +43,22 @@ import tools.jackson.databind.node.ObjectNode;
  * call meets 404, and listen on the GET stream when the server offers one. 401/403, 5xx, timeouts
  * and connection failures fail the start.
  *
- * <p>Threading: each call runs its POST on its own virtual thread, which reads the JSON or SSE
- * answer (bounded by the response cap) and completes the call; the caller waits in {@link
- * Call#await()}. Cancelling closes that response stream (the 2026 cancellation) and, in the legacy
- * era, also POSTs {@code notifications/cancelled}. The legacy GET stream has its own virtual thread.
- * Only the configured headers are sent, never anything from the agent; redirects are never followed.
+ * <p>Threading: {@link #call} registers the request; the first {@link Call#await()} sends its POST
+ * and reads the JSON or SSE answer (bounded by the response cap) on the awaiting (virtual) thread
+ * itself, so a call costs no thread of its own and no hand-off. A {@link CallWatchdog} aborts an
+ * exchange whose timeout passes; cancelling (from any thread) aborts it too: the response stream is
+ * closed (the 2026 cancellation) and, in the legacy era, {@code notifications/cancelled} POSTed.
+ * Requests the server sends during a call are answered on virtual threads of their own, so the
+ * awaiting thread keeps reading the stream meanwhile. The legacy GET stream has its own virtual
+ * thread. Only the configured headers are sent, never anything from the agent; redirects are never
+ * followed.
  *
  * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream with its own keep-alive
- * connection pool. It is blocking and does its socket I/O on the call's own virtual thread (no
- * selector thread, no per-request filter chain); {@link Call#await()} bounds a call and aborts its
- * exchange (closing its connection) when it expires.
+ * connection pool. It is blocking and does its socket I/O on the awaiting thread (no selector
+ * thread, no per-request filter chain).
  */
 public final class HttpUpstream implements Upstream {
   private static final System.Logger LOG = System.getLogger(HttpUpstream.class.getName());
-  private static final Set<String> MANAGED_HEADERS =
-      Set.of("accept", "content-type", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name", "last-event-id");
-  /** Headers the HTTP/1.1 transport owns (the same names the JDK client refuses, plus framing ones). */
-  private static final Set<String> TRANSPORT_HEADERS =
-      Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding", "te", "trailer", "keep-alive", "proxy-connection");
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final HeaderName ACCEPT = HeaderNames.ACCEPT;
   private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
   private static final HeaderName SESSION_ID = HeaderNames.create("Mcp-Session-Id");
@@ -83,7 +76,6 @@ public final class HttpUpstream implements Upstream {
    * under CPU starvation) fails with "Read timed out".
    */
   private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
-  private static final Pattern ENCODED_HEADER = Pattern.compile("^=\\?base64\\?.*\\?=$");
   private static final int ERROR_BODY_BYTES = 64 * 1024;
   /** Bounds a silent GET stream before it is reopened. */
   private static final Duration GET_STREAM_READ_TIMEOUT = Duration.ofMinutes(60);
@@ -103,6 +95,7 @@ public final class HttpUpstream implements Upstream {
   private final AtomicLong ids = new AtomicLong();
   private final CallTable calls;
   private final Map<Long, Exchange> exchanges = new ConcurrentHashMap<>();
+  private final CallWatchdog watchdog;
   private final ReentrantLock sessionLock = new ReentrantLock();
 
   private volatile Era era;
@@ -122,11 +115,11 @@ public final class HttpUpstream implements Upstream {
       throw new IllegalArgumentException("upstream " + name + ": url must be http or https, got " + Protocol.printable(url.toString(), 200));
     }
     for (Map.Entry<String, Secret> h : config.headers().entrySet()) {
-      if (MANAGED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+      if (WireHeaders.MANAGED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
         throw new IllegalArgumentException(
             "upstream " + name + ": header " + h.getKey() + " is managed by the gateway and cannot be configured");
       }
-      if (!sendable(h.getKey(), h.getValue().reveal())) {
+      if (!WireHeaders.sendable(h.getKey(), h.getValue().reveal())) {
         throw new IllegalArgumentException(
             "upstream " + name + ": header " + Protocol.printable(h.getKey(), 100) + " cannot be sent (restricted name or invalid value)");
       }
@@ -144,6 +137,7 @@ public final class HttpUpstream implements Upstream {
     this.listener = context.listener();
     this.serverMessages = context.serverMessages();
     this.calls = new CallTable(name, ids, context.serverMessages());
+    this.watchdog = new CallWatchdog(name);
     Duration connect = timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10);
     this.client =
         Http1Client.builder()
@@ -157,20 +151,6 @@ public final class HttpUpstream implements Upstream {
             .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
             .sendExpectContinue(false)
             .build();
-  }
-
-  /** Whether a configured header is a valid HTTP field that the transport does not own. */
-  private static boolean sendable(String header, String value) {
-    if (!HEADER_NAME.matcher(header).matches() || TRANSPORT_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-      return false;
-    }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override
@@ -245,6 +225,7 @@ public final class HttpUpstream implements Upstream {
     }
     calls.closeAll(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
     exchanges.values().forEach(Exchange::abort);
+    watchdog.close();
     stopGetStream();
     String session = sessionId;
     if (era == Era.LEGACY && session != null) {
@@ -366,10 +347,35 @@ public final class HttpUpstream implements Upstream {
     CALL
   }
 
-  /** The socket side of one call: its worker thread and, once the answer started, its response. */
-  private static final class Exchange {
-    volatile Thread worker;
+  /**
+   * The socket side of one call, run by the thread that awaits it: that thread and, once the answer
+   * started, its response. Aborting (cancel, timeout, shutdown) closes the response and interrupts
+   * the thread while it is still in the exchange (a virtual thread interrupted in a socket read
+   * closes the socket); the interrupt is cleared again when the exchange ends, so the awaiting
+   * thread carries nothing of it back to the gateway.
+   */
+  private static final class Exchange implements CallWatchdog.Watched {
+    private final PendingCall call;
+    private final long deadline;
+    private Thread worker; // guarded by this
+    private boolean interrupted; // guarded by this
     volatile HttpClientResponse response;
+
+    Exchange(PendingCall call, Thread worker, long deadline) {
+      this.call = call;
+      this.worker = worker;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public long deadlineNanos() {
+      return deadline;
+    }
+
+    @Override
+    public void expire() {
+      call.expire();
+    }
 
     /** Closes the response (an unread answer closes its connection) and wakes the worker. */
     void abort() {
@@ -381,9 +387,23 @@ public final class HttpUpstream implements Upstream {
           // closing is all we wanted
         }
       }
-      Thread w = worker;
-      if (w != null) {
-        w.interrupt();
+      synchronized (this) {
+        if (worker != null) {
+          interrupted = true;
+          worker.interrupt();
+        }
+      }
+    }
+
+    /** Ends the exchange on its worker: later aborts no longer interrupt it, and an abort's interrupt is cleared. */
+    void finish() {
+      boolean clear;
+      synchronized (this) {
+        worker = null;
+        clear = interrupted;
+      }
+      if (clear) {
+        Thread.interrupted();
       }
     }
   }
@@ -399,22 +419,49 @@ public final class HttpUpstream implements Upstream {
       // what the agent declared that the gateway passes on through input_required results
       Protocol.withStatelessEnvelope(call.wireParams(), call.relay().statelessCapabilities());
     }
-    Exchange exchange = new Exchange();
-    exchanges.put(call.id(), exchange);
-    call.onDone(() -> exchanges.remove(call.id(), exchange));
-    try {
-      executor.execute(() -> run(kind, call, exchange, true));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      call.fail(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
-    }
+    call.runOnAwait(() -> exchange(kind, call, t));
     return call;
+  }
+
+  /**
+   * Runs the call's POST on the awaiting thread, bounded by the watchdog; the call is complete
+   * afterwards. A platform thread (start-up, tests) hands it to a virtual thread instead and waits:
+   * only a virtual thread's blocking socket read ends when the thread is interrupted.
+   */
+  private void exchange(Kind kind, PendingCall call, Duration t) {
+    if (!Thread.currentThread().isVirtual()) {
+      try {
+        executor.execute(() -> exchange(kind, call, t));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        call.fail(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
+      }
+      return;
+    }
+    Exchange exchange = new Exchange(call, Thread.currentThread(), System.nanoTime() + t.toNanos());
+    exchanges.put(call.id(), exchange);
+    watchdog.watch(exchange);
+    try {
+      if (closed) {
+        call.fail(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
+      } else if (!call.isDone()) {
+        run(kind, call, exchange, true);
+      }
+      if (!call.isDone()) {
+        call.fail(calls.protocolError(call, "the exchange ended without an answer"));
+      }
+    } finally {
+      watchdog.unwatch(exchange);
+      exchanges.remove(call.id(), exchange);
+      exchange.finish();
+    }
   }
 
   private void abandoned(PendingCall call, String reason) {
     Exchange exchange = exchanges.remove(call.id());
-    if (exchange != null) {
-      exchange.abort();
+    if (exchange == null) {
+      return; // never sent (cancelled before it was awaited): nothing to abort or to tell the server
     }
+    exchange.abort();
     if (era == Era.LEGACY && !closed) {
       ObjectNode params = JsonRpcCodec.nodes().objectNode();
       params.put("requestId", call.id());
@@ -449,9 +496,9 @@ public final class HttpUpstream implements Upstream {
         traceHeaders(b, params);
         if (era == Era.STATELESS) {
           b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
-          String mcpName = mcpName(method, params);
+          String mcpName = WireHeaders.mcpName(method, params);
           if (mcpName != null) {
-            b.header(MCP_NAME, headerValue(mcpName));
+            b.header(MCP_NAME, WireHeaders.headerValue(mcpName));
           }
         } else {
           b.header(PROTOCOL_VERSION, protocolVersion);
@@ -464,53 +511,19 @@ public final class HttpUpstream implements Upstream {
     return b;
   }
 
-  private static final java.util.regex.Pattern TRACEPARENT = java.util.regex.Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
-  private static final java.util.regex.Pattern TRACESTATE = java.util.regex.Pattern.compile("[\\x20-\\x7e&&[^\"]]{1,512}");
-
-  /**
-   * The W3C trace context the gateway put in {@code params._meta} (see dev.bastion.telemetry),
-   * repeated as {@code traceparent}/{@code tracestate} headers for HTTP-level tracing. Only
-   * well-formed values are sent, so nothing an agent wrote can inject a header.
-   */
-  static void traceHeaders(Http1ClientRequest b, ObjectNode params) {
-    if (params == null || !(params.get("_meta") instanceof ObjectNode meta)) {
-      return;
-    }
-    JsonNode tp = meta.get("traceparent");
-    if (tp != null && tp.isString() && TRACEPARENT.matcher(tp.asString()).matches()) {
-      b.header(TRACEPARENT_HEADER, tp.asString());
-      JsonNode ts = meta.get("tracestate");
-      if (ts != null && ts.isString() && TRACESTATE.matcher(ts.asString()).matches()) {
-        b.header(TRACESTATE_HEADER, ts.asString());
+  /** Repeats the trace context of {@code params._meta} as headers (only well-formed values). */
+  private static void traceHeaders(Http1ClientRequest b, ObjectNode params) {
+    WireHeaders.Trace trace = WireHeaders.traceHeaders(params);
+    if (trace.traceparent() != null) {
+      b.header(TRACEPARENT_HEADER, trace.traceparent());
+      if (trace.tracestate() != null) {
+        b.header(TRACESTATE_HEADER, trace.tracestate());
       }
     }
   }
 
-  static String mcpName(String method, ObjectNode params) {
-    JsonNode v =
-        switch (method) {
-          case "tools/call", "prompts/get" -> params.get("name");
-          case "resources/read" -> params.get("uri");
-          default -> null;
-        };
-    return v != null && v.isString() ? v.asString() : null;
-  }
-
-  /** A header value as 2026-07-28 wants it: plain when header-safe ASCII, else {@code =?base64?…?=}. */
-  static String headerValue(String value) {
-    boolean plain = !value.isEmpty() && !ENCODED_HEADER.matcher(value).matches()
-        && value.charAt(0) != ' ' && value.charAt(0) != '\t'
-        && value.charAt(value.length() - 1) != ' ' && value.charAt(value.length() - 1) != '\t';
-    for (int i = 0; plain && i < value.length(); i++) {
-      char c = value.charAt(i);
-      plain = c >= 0x20 && c <= 0x7E;
-    }
-    return plain ? value : "=?base64?" + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)) + "?=";
-  }
-
   /** Runs one request on its worker thread and completes the call one way or another. */
   private void run(Kind kind, PendingCall call, Exchange exchange, boolean mayRetry) {
-    exchange.worker = Thread.currentThread();
     String session = sessionId;
     byte[] body = codec.encode(CallTable.request(call));
     Http1ClientRequest request = post(kind, call.method(), call.wireParams(), session);
@@ -524,7 +537,8 @@ public final class HttpUpstream implements Upstream {
       if (call.isDone()) {
         return; // aborted: the call already has its outcome
       }
-      if (Thread.interrupted()) {
+      if (Thread.currentThread().isInterrupted()) {
+        // the awaiting thread itself was interrupted (an abort would have completed the call first)
         call.fail(new UpstreamException(ReasonCode.CANCELLED, "call " + call.method() + " to upstream " + name + " was interrupted"));
         return;
       }
@@ -570,14 +584,11 @@ public final class HttpUpstream implements Upstream {
   }
 
   private String validSessionId(String id) {
-    for (int i = 0; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (c < 0x21 || c > 0x7E) {
-        LOG.log(Level.WARNING, "upstream " + name + " issued a session id with invalid characters; ignored");
-        return null;
-      }
+    String valid = WireHeaders.sessionId(id);
+    if (valid == null) {
+      LOG.log(Level.WARNING, "upstream " + name + " issued a session id that is not visible ASCII of at most 1024 characters; ignored");
     }
-    return id.length() > 1024 ? null : id;
+    return valid;
   }
 
   private void handle(Kind kind, PendingCall call, HttpClientResponse response, InputStream in) throws IOException {
