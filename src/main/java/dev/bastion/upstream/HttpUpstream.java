@@ -3,7 +3,6 @@ package dev.bastion.upstream;
 import dev.bastion.config.Secret;
 import dev.bastion.config.UpstreamConfig;
 import dev.bastion.jsonrpc.JsonRpcCodec;
-import dev.bastion.jsonrpc.JsonRpcException;
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.ReasonCode;
@@ -76,26 +75,23 @@ public final class HttpUpstream implements Upstream {
    * under CPU starvation) fails with "Read timed out".
    */
   private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
-  private static final int ERROR_BODY_BYTES = 64 * 1024;
-  /** Bounds a silent GET stream before it is reopened. */
+    /** Bounds a silent GET stream before it is reopened. */
   private static final Duration GET_STREAM_READ_TIMEOUT = Duration.ofMinutes(60);
-
-  private static final Duration GET_STREAM_MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final String name;
   private final URI url;
   private final Map<HeaderName, String> headers;
   private final Duration timeout;
   private final JsonRpcCodec codec;
-  private final int maxResponseBytes;
-  private final Listener listener;
   private final ServerMessages serverMessages;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Http1Client client;
   private final AtomicLong ids = new AtomicLong();
   private final CallTable calls;
-  private final Map<Long, Exchange> exchanges = new ConcurrentHashMap<>();
+  private final Map<Long, HttpExchange> exchanges = new ConcurrentHashMap<>();
   private final CallWatchdog watchdog;
+  private final HttpAnswers answers;
+  private final GetStream getStream;
   private final ReentrantLock sessionLock = new ReentrantLock();
 
   private volatile Era era;
@@ -104,8 +100,6 @@ public final class HttpUpstream implements Upstream {
   private volatile ServerDescription description;
   private volatile Health health = Health.STARTING;
   private volatile boolean closed;
-  private volatile Thread getStream;
-  private volatile HttpClientResponse getStreamBody;
 
   public HttpUpstream(UpstreamConfig.Http config, UpstreamContext context) {
     this.name = Objects.requireNonNull(config.name(), "name");
@@ -133,11 +127,11 @@ public final class HttpUpstream implements Upstream {
     this.headers = configured;
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();
-    this.maxResponseBytes = context.maxResponseBytes();
-    this.listener = context.listener();
     this.serverMessages = context.serverMessages();
     this.calls = new CallTable(name, ids, context.serverMessages());
     this.watchdog = new CallWatchdog(name);
+    this.answers = new HttpAnswers(name, codec, context.maxResponseBytes(), calls, context.listener(), serverMessages, this::reply);
+    this.getStream = new GetStream(name, answers, this::getRequest, () -> closed, () -> sessionId);
     Duration connect = timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10);
     this.client =
         Http1Client.builder()
@@ -224,7 +218,7 @@ public final class HttpUpstream implements Upstream {
       sessionLock.unlock();
     }
     calls.closeAll(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
-    exchanges.values().forEach(Exchange::abort);
+    exchanges.values().forEach(HttpExchange::abort);
     watchdog.close();
     stopGetStream();
     String session = sessionId;
@@ -335,7 +329,7 @@ public final class HttpUpstream implements Upstream {
       sessionLock.unlock();
     }
     if (renewed) {
-      notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
+      answers.notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
     }
   }
 
@@ -345,67 +339,6 @@ public final class HttpUpstream implements Upstream {
     DISCOVER,
     INITIALIZE,
     CALL
-  }
-
-  /**
-   * The socket side of one call, run by the thread that awaits it: that thread and, once the answer
-   * started, its response. Aborting (cancel, timeout, shutdown) closes the response and interrupts
-   * the thread while it is still in the exchange (a virtual thread interrupted in a socket read
-   * closes the socket); the interrupt is cleared again when the exchange ends, so the awaiting
-   * thread carries nothing of it back to the gateway.
-   */
-  private static final class Exchange implements CallWatchdog.Watched {
-    private final PendingCall call;
-    private final long deadline;
-    private Thread worker; // guarded by this
-    private boolean interrupted; // guarded by this
-    volatile HttpClientResponse response;
-
-    Exchange(PendingCall call, Thread worker, long deadline) {
-      this.call = call;
-      this.worker = worker;
-      this.deadline = deadline;
-    }
-
-    @Override
-    public long deadlineNanos() {
-      return deadline;
-    }
-
-    @Override
-    public void expire() {
-      call.expire();
-    }
-
-    /** Closes the response (an unread answer closes its connection) and wakes the worker. */
-    void abort() {
-      HttpClientResponse r = response;
-      if (r != null) {
-        try {
-          r.close();
-        } catch (RuntimeException e) {
-          // closing is all we wanted
-        }
-      }
-      synchronized (this) {
-        if (worker != null) {
-          interrupted = true;
-          worker.interrupt();
-        }
-      }
-    }
-
-    /** Ends the exchange on its worker: later aborts no longer interrupt it, and an abort's interrupt is cleared. */
-    void finish() {
-      boolean clear;
-      synchronized (this) {
-        worker = null;
-        clear = interrupted;
-      }
-      if (clear) {
-        Thread.interrupted();
-      }
-    }
   }
 
   private PendingCall begin(Kind kind, String method, ObjectNode params, CallOptions options, Duration t) {
@@ -437,7 +370,7 @@ public final class HttpUpstream implements Upstream {
       }
       return;
     }
-    Exchange exchange = new Exchange(call, Thread.currentThread(), System.nanoTime() + t.toNanos());
+    HttpExchange exchange = new HttpExchange(call, Thread.currentThread(), System.nanoTime() + t.toNanos());
     exchanges.put(call.id(), exchange);
     watchdog.watch(exchange);
     try {
@@ -457,7 +390,7 @@ public final class HttpUpstream implements Upstream {
   }
 
   private void abandoned(PendingCall call, String reason) {
-    Exchange exchange = exchanges.remove(call.id());
+    HttpExchange exchange = exchanges.remove(call.id());
     if (exchange == null) {
       return; // never sent (cancelled before it was awaited): nothing to abort or to tell the server
     }
@@ -523,7 +456,7 @@ public final class HttpUpstream implements Upstream {
   }
 
   /** Runs one request on its worker thread and completes the call one way or another. */
-  private void run(Kind kind, PendingCall call, Exchange exchange, boolean mayRetry) {
+  private void run(Kind kind, PendingCall call, HttpExchange exchange, boolean mayRetry) {
     String session = sessionId;
     byte[] body = codec.encode(CallTable.request(call));
     Http1ClientRequest request = post(kind, call.method(), call.wireParams(), session);
@@ -569,7 +502,7 @@ public final class HttpUpstream implements Upstream {
         run(kind, call, exchange, false);
         return;
       }
-      handle(kind, call, response, in);
+      answers.handle(call, response, in);
     } catch (IOException | UncheckedIOException e) {
       if (!call.isDone()) {
         call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": the answer to " + call.method() + " broke off: " + cause(e), e));
@@ -591,125 +524,35 @@ public final class HttpUpstream implements Upstream {
     return valid;
   }
 
-  private void handle(Kind kind, PendingCall call, HttpClientResponse response, InputStream in) throws IOException {
-    int status = response.status().code();
-    String type = contentType(response);
-    if (status == 200 && type.startsWith("text/event-stream")) {
-      readStream(call, in);
-      return;
-    }
-    if (status == 200 && type.startsWith("application/json")) {
-      long declared = response.headers().contentLength().orElse(-1);
-      if (declared > maxResponseBytes) {
-        call.fail(tooLarge(declared));
-        return;
-      }
-      byte[] bytes = declared >= 0 ? readDeclared(in, (int) declared) : readBounded(in, maxResponseBytes);
-      if (bytes == null) {
-        call.fail(tooLarge(-1));
-        return;
-      }
-      deliver(call, bytes, false);
-      if (!call.isDone()) {
-        call.fail(calls.protocolError(call, "the JSON body was not the response to this request"));
-      }
-      return;
-    }
-    if (status == 200 || status == 202) {
-      call.fail(calls.protocolError(call, "HTTP " + status + " with content type \"" + Protocol.printable(type, 80) + "\"; expected application/json or text/event-stream"));
-      return;
-    }
-    if (status == 401 || status == 403) {
-      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " refused the gateway's credentials (HTTP " + status + ")"));
-      return;
-    }
-    if (status >= 300 && status < 400) {
-      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE,
-          "upstream " + name + " answered with a redirect (HTTP " + status + "); redirects are not followed"));
-      return;
-    }
-    byte[] errorBody = type.startsWith("application/json") ? readBounded(in, Math.min(ERROR_BODY_BYTES, maxResponseBytes)) : null;
-    if (errorBody != null) {
-      try {
-        if (codec.decode(errorBody) instanceof JsonRpcMessage.Response r && r.error() != null
-            && (r.id() == null || r.id().isNull() || Objects.equals(calls.find(r.id()), call))) {
-          call.fail(new UpstreamException.Remote(r.error().code(), r.error().message(), r.error().data()));
-          return;
-        }
-      } catch (JsonRpcException e) {
-        // fall through to the status
-      }
-    }
-    ReasonCode reason = status >= 500 ? ReasonCode.UPSTREAM_UNAVAILABLE : ReasonCode.UPSTREAM_PROTOCOL_ERROR;
-    call.fail(new UpstreamException(reason, "upstream " + name + " answered " + call.method() + " with HTTP " + status));
-  }
-
-  /** Reads an SSE answer until the response for {@code call} arrives, the stream ends or breaks a bound. */
-  private void readStream(PendingCall call, InputStream in) throws IOException {
-    SseReader sse = new SseReader(in, maxResponseBytes);
-    while (!call.isDone()) {
-      switch (sse.next()) {
-        case SseReader.Item.Event e -> {
-          if ("message".equals(e.type()) && !isBlank(e.data())) {
-            deliver(call, e.data(), true);
-          }
-        }
-        case SseReader.Item.TooLarge t -> {
-          call.fail(tooLarge(t.bytes()));
-          return;
-        }
-        case SseReader.Item.End end -> {
-          if (!call.isDone()) {
-            call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE,
-                "upstream " + name + " ended the event stream for " + call.method() + " without answering"));
-          }
-          return;
-        }
-      }
-    }
-  }
-
-  /** Dispatches one message received on a call's answer (or, with {@code call} null, on the GET stream). */
-  private void deliver(PendingCall call, byte[] bytes, boolean fromStream) {
-    JsonRpcMessage message;
+  /** Answers a request the server sent, on a virtual thread of its own (the reader goes on reading). */
+  private void reply(JsonRpcMessage.Request request, PendingCall call) {
     try {
-      message = codec.decode(bytes);
-    } catch (JsonRpcException e) {
-      UpstreamException bad = new UpstreamException(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream " + name + " sent an invalid message: " + e.getMessage());
-      if (call != null && (!fromStream || e.id() == null || Objects.equals(calls.find(e.id()), call))) {
-        call.fail(bad);
-      } else if (!calls.failById(e.id(), bad)) {
-        calls.drops().dropped("invalid", () -> "upstream " + name + " sent an invalid message on its event stream (" + e.getMessage() + "); dropped");
-      }
+      executor.execute(() -> postMessage(answers.answer(request, call), "a response to " + request.method()));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  // ---------------------------------------------------------------- legacy GET stream
+
+  /** Opens the legacy GET stream for server notifications; a server without one (405) is fine. */
+  private void openGetStream() {
+    if (closed || era != Era.LEGACY) {
       return;
     }
-    switch (message) {
-      case JsonRpcMessage.Response r -> {
-        if (call == null || Objects.equals(calls.find(r.id()), call)) {
-          calls.complete(r);
-        } else if (!fromStream) {
-          call.fail(calls.protocolError(call, "the body answered id " + Protocol.printable(String.valueOf(r.id()), 40) + ", not this request"));
-        } else {
-          calls.drops().dropped("unknown_id", () -> "upstream " + name + " sent a response for id " + Protocol.printable(String.valueOf(r.id()), 40)
-              + " on the stream of another request; dropped");
-        }
-      }
-      case JsonRpcMessage.Notification n -> {
-        if ("notifications/progress".equals(n.method())) {
-          calls.progress(n.params());
-        } else {
-          notifyListener(n.method(), n.params());
-        }
-      }
-      case JsonRpcMessage.Request r -> {
-        // a request on a call's event stream belongs to that call (and may be relayed to its agent)
-        try {
-          executor.execute(() -> postMessage(answer(r, call), "a response to " + r.method()));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          // shutting down
-        }
-      }
+    getStream.start(sessionId);
+  }
+
+  private void stopGetStream() {
+    getStream.stop();
+  }
+
+  private Http1ClientRequest getRequest(String session) {
+    Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
+    if (session != null) {
+      b.header(SESSION_ID, session);
     }
+    return b;
   }
 
   private void postNotification(String method, ObjectNode params) throws UpstreamException {
@@ -759,147 +602,8 @@ public final class HttpUpstream implements Upstream {
     }
   }
 
-  // ---------------------------------------------------------------- legacy GET stream
-
-  /** Opens the legacy GET stream for server notifications; a server without one (405) is fine. */
-  private void openGetStream() {
-    if (closed || era != Era.LEGACY) {
-      return;
-    }
-    String session = sessionId;
-    getStream = Thread.ofVirtual().name("upstream-" + name + "-get").start(() -> getStreamLoop(session));
-  }
-
-  private void stopGetStream() {
-    Thread t = getStream;
-    getStream = null;
-    HttpClientResponse body = getStreamBody;
-    if (body != null) {
-      try {
-        body.close();
-      } catch (RuntimeException e) {
-        // closing is all we wanted
-      }
-    }
-    if (t != null) {
-      t.interrupt();
-    }
-  }
-
-  private void getStreamLoop(String session) {
-    long backoff = 1000;
-    while (!closed && Objects.equals(session, sessionId) && Thread.currentThread() == getStream) {
-      Http1ClientRequest b =
-          base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
-      if (session != null) {
-        b.header(SESSION_ID, session);
-      }
-      try {
-        HttpClientResponse response = b.request();
-        try (response) {
-          getStreamBody = response;
-          InputStream in = response.inputStream();
-          if (closed || Thread.currentThread() != getStream) {
-            return;
-          }
-          String type = contentType(response);
-          int status = response.status().code();
-          if (status != 200 || !type.startsWith("text/event-stream")) {
-            LOG.log(Level.DEBUG, () -> "upstream " + name + " offers no GET stream (HTTP " + status + ")");
-            return;
-          }
-          backoff = 1000;
-          SseReader sse = new SseReader(in, maxResponseBytes);
-          SseReader.Item item;
-          while (!((item = sse.next()) instanceof SseReader.Item.End)) {
-            if (item instanceof SseReader.Item.Event e && "message".equals(e.type()) && !isBlank(e.data())) {
-              deliver(null, e.data(), true);
-            } else if (item instanceof SseReader.Item.TooLarge) {
-              LOG.log(Level.WARNING, "upstream " + name + " sent an oversized event on its GET stream; reconnecting");
-              break;
-            }
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        if (closed || Thread.currentThread() != getStream) {
-          return;
-        }
-        LOG.log(Level.DEBUG, () -> "upstream " + name + ": GET stream broke: " + e);
-      }
-      try {
-        Thread.sleep(backoff); // reconnect backoff, not synchronisation
-      } catch (InterruptedException e) {
-        return;
-      }
-      backoff = Math.min(backoff * 2, GET_STREAM_MAX_BACKOFF.toMillis());
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private UpstreamException tooLarge(long bytes) {
-    return new UpstreamException(
-        ReasonCode.UPSTREAM_RESPONSE_TOO_LARGE,
-        "upstream " + name + " sent " + (bytes < 0 ? "more than " + maxResponseBytes : String.valueOf(bytes)) + " bytes; the limit is " + maxResponseBytes);
-  }
-
-  /**
-   * Reads a body of a declared length (already checked against the cap) into an array of that size:
-   * asking the stream for the cap instead makes the JDK and Helidon allocate buffers of 16 KB and
-   * more per answer, for answers that are mostly a few hundred bytes. A body that ends early yields
-   * what arrived (and fails to decode); one that goes on is null, like one over the cap. The final
-   * read sees the end of the body, which is what returns the connection to the pool.
-   */
-  private static byte[] readDeclared(InputStream in, int length) throws IOException {
-    byte[] bytes = new byte[length];
-    int n = in.readNBytes(bytes, 0, length);
-    if (n == length && in.read() >= 0) {
-      return null; // more than declared
-    }
-    return n == length ? bytes : java.util.Arrays.copyOf(bytes, n);
-  }
-
-  /** Reads at most {@code max} bytes; null if there were more. */
-  private static byte[] readBounded(InputStream in, int max) throws IOException {
-    byte[] bytes = in.readNBytes(max + 1);
-    return bytes.length > max ? null : bytes;
-  }
-
-  private static boolean isBlank(byte[] data) {
-    for (byte b : data) {
-      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String contentType(HttpClientResponse response) {
-    return response.headers().first(CONTENT_TYPE).orElse("").toLowerCase(Locale.ROOT);
-  }
-
   /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
   private static Throwable cause(Exception e) {
     return e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
-  }
-
-  /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
-  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request, PendingCall call) {
-    try {
-      return call == null
-          ? serverMessages.onRequest(name, request, null)
-          : serverMessages.onRequest(name, request, call.method(), call.relay(), call.timeout());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
-      return ServerMessages.defaultAnswer(request);
-    }
-  }
-
-  private void notifyListener(String method, ObjectNode params) {
-    try {
-      listener.onNotification(name, method, params);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "listener failed on " + method + " from upstream " + name + ": " + e);
-    }
   }
 }
