@@ -3,7 +3,6 @@ package dev.bastion.upstream;
 import dev.bastion.config.Secret;
 import dev.bastion.config.UpstreamConfig;
 import dev.bastion.jsonrpc.JsonRpcCodec;
-import dev.bastion.jsonrpc.JsonRpcException;
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.ReasonCode;
@@ -19,20 +18,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -47,25 +42,22 @@ import tools.jackson.databind.node.ObjectNode;
  * call meets 404, and listen on the GET stream when the server offers one. 401/403, 5xx, timeouts
  * and connection failures fail the start.
  *
- * <p>Threading: each call runs its POST on its own virtual thread, which reads the JSON or SSE
- * answer (bounded by the response cap) and completes the call; the caller waits in {@link
- * Call#await()}. Cancelling closes that response stream (the 2026 cancellation) and, in the legacy
- * era, also POSTs {@code notifications/cancelled}. The legacy GET stream has its own virtual thread.
- * Only the configured headers are sent, never anything from the agent; redirects are never followed.
+ * <p>Threading: {@link #call} registers the request; the first {@link Call#await()} sends its POST
+ * and reads the JSON or SSE answer (bounded by the response cap) on the awaiting (virtual) thread
+ * itself, so a call costs no thread of its own and no hand-off. A {@link CallWatchdog} aborts an
+ * exchange whose timeout passes; cancelling (from any thread) aborts it too: the response stream is
+ * closed (the 2026 cancellation) and, in the legacy era, {@code notifications/cancelled} POSTed.
+ * Requests the server sends during a call are answered on virtual threads of their own, so the
+ * awaiting thread keeps reading the stream meanwhile. The legacy GET stream has its own virtual
+ * thread. Only the configured headers are sent, never anything from the agent; redirects are never
+ * followed.
  *
  * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream with its own keep-alive
- * connection pool. It is blocking and does its socket I/O on the call's own virtual thread (no
- * selector thread, no per-request filter chain); {@link Call#await()} bounds a call and aborts its
- * exchange (closing its connection) when it expires.
+ * connection pool. It is blocking and does its socket I/O on the awaiting thread (no selector
+ * thread, no per-request filter chain).
  */
 public final class HttpUpstream implements Upstream {
   private static final System.Logger LOG = System.getLogger(HttpUpstream.class.getName());
-  private static final Set<String> MANAGED_HEADERS =
-      Set.of("accept", "content-type", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name", "last-event-id");
-  /** Headers the HTTP/1.1 transport owns (the same names the JDK client refuses, plus framing ones). */
-  private static final Set<String> TRANSPORT_HEADERS =
-      Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding", "te", "trailer", "keep-alive", "proxy-connection");
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final HeaderName ACCEPT = HeaderNames.ACCEPT;
   private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
   private static final HeaderName SESSION_ID = HeaderNames.create("Mcp-Session-Id");
@@ -83,26 +75,23 @@ public final class HttpUpstream implements Upstream {
    * under CPU starvation) fails with "Read timed out".
    */
   private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
-  private static final Pattern ENCODED_HEADER = Pattern.compile("^=\\?base64\\?.*\\?=$");
-  private static final int ERROR_BODY_BYTES = 64 * 1024;
-  /** Bounds a silent GET stream before it is reopened. */
+    /** Bounds a silent GET stream before it is reopened. */
   private static final Duration GET_STREAM_READ_TIMEOUT = Duration.ofMinutes(60);
-
-  private static final Duration GET_STREAM_MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final String name;
   private final URI url;
   private final Map<HeaderName, String> headers;
   private final Duration timeout;
   private final JsonRpcCodec codec;
-  private final int maxResponseBytes;
-  private final Listener listener;
   private final ServerMessages serverMessages;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Http1Client client;
   private final AtomicLong ids = new AtomicLong();
   private final CallTable calls;
-  private final Map<Long, Exchange> exchanges = new ConcurrentHashMap<>();
+  private final Map<Long, HttpExchange> exchanges = new ConcurrentHashMap<>();
+  private final CallWatchdog watchdog;
+  private final HttpAnswers answers;
+  private final GetStream getStream;
   private final ReentrantLock sessionLock = new ReentrantLock();
 
   private volatile Era era;
@@ -111,8 +100,6 @@ public final class HttpUpstream implements Upstream {
   private volatile ServerDescription description;
   private volatile Health health = Health.STARTING;
   private volatile boolean closed;
-  private volatile Thread getStream;
-  private volatile HttpClientResponse getStreamBody;
 
   public HttpUpstream(UpstreamConfig.Http config, UpstreamContext context) {
     this.name = Objects.requireNonNull(config.name(), "name");
@@ -122,11 +109,11 @@ public final class HttpUpstream implements Upstream {
       throw new IllegalArgumentException("upstream " + name + ": url must be http or https, got " + Protocol.printable(url.toString(), 200));
     }
     for (Map.Entry<String, Secret> h : config.headers().entrySet()) {
-      if (MANAGED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+      if (WireHeaders.MANAGED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
         throw new IllegalArgumentException(
             "upstream " + name + ": header " + h.getKey() + " is managed by the gateway and cannot be configured");
       }
-      if (!sendable(h.getKey(), h.getValue().reveal())) {
+      if (!WireHeaders.sendable(h.getKey(), h.getValue().reveal())) {
         throw new IllegalArgumentException(
             "upstream " + name + ": header " + Protocol.printable(h.getKey(), 100) + " cannot be sent (restricted name or invalid value)");
       }
@@ -140,10 +127,11 @@ public final class HttpUpstream implements Upstream {
     this.headers = configured;
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();
-    this.maxResponseBytes = context.maxResponseBytes();
-    this.listener = context.listener();
     this.serverMessages = context.serverMessages();
     this.calls = new CallTable(name, ids, context.serverMessages());
+    this.watchdog = new CallWatchdog(name);
+    this.answers = new HttpAnswers(name, codec, context.maxResponseBytes(), calls, context.listener(), serverMessages, this::reply);
+    this.getStream = new GetStream(name, answers, this::getRequest, () -> closed, () -> sessionId);
     Duration connect = timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10);
     this.client =
         Http1Client.builder()
@@ -157,20 +145,6 @@ public final class HttpUpstream implements Upstream {
             .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
             .sendExpectContinue(false)
             .build();
-  }
-
-  /** Whether a configured header is a valid HTTP field that the transport does not own. */
-  private static boolean sendable(String header, String value) {
-    if (!HEADER_NAME.matcher(header).matches() || TRANSPORT_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-      return false;
-    }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override
@@ -244,7 +218,8 @@ public final class HttpUpstream implements Upstream {
       sessionLock.unlock();
     }
     calls.closeAll(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
-    exchanges.values().forEach(Exchange::abort);
+    exchanges.values().forEach(HttpExchange::abort);
+    watchdog.close();
     stopGetStream();
     String session = sessionId;
     if (era == Era.LEGACY && session != null) {
@@ -354,7 +329,7 @@ public final class HttpUpstream implements Upstream {
       sessionLock.unlock();
     }
     if (renewed) {
-      notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
+      answers.notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
     }
   }
 
@@ -364,28 +339,6 @@ public final class HttpUpstream implements Upstream {
     DISCOVER,
     INITIALIZE,
     CALL
-  }
-
-  /** The socket side of one call: its worker thread and, once the answer started, its response. */
-  private static final class Exchange {
-    volatile Thread worker;
-    volatile HttpClientResponse response;
-
-    /** Closes the response (an unread answer closes its connection) and wakes the worker. */
-    void abort() {
-      HttpClientResponse r = response;
-      if (r != null) {
-        try {
-          r.close();
-        } catch (RuntimeException e) {
-          // closing is all we wanted
-        }
-      }
-      Thread w = worker;
-      if (w != null) {
-        w.interrupt();
-      }
-    }
   }
 
   private PendingCall begin(Kind kind, String method, ObjectNode params, CallOptions options, Duration t) {
@@ -399,22 +352,49 @@ public final class HttpUpstream implements Upstream {
       // what the agent declared that the gateway passes on through input_required results
       Protocol.withStatelessEnvelope(call.wireParams(), call.relay().statelessCapabilities());
     }
-    Exchange exchange = new Exchange();
-    exchanges.put(call.id(), exchange);
-    call.onDone(() -> exchanges.remove(call.id(), exchange));
-    try {
-      executor.execute(() -> run(kind, call, exchange, true));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      call.fail(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
-    }
+    call.runOnAwait(() -> exchange(kind, call, t));
     return call;
   }
 
-  private void abandoned(PendingCall call, String reason) {
-    Exchange exchange = exchanges.remove(call.id());
-    if (exchange != null) {
-      exchange.abort();
+  /**
+   * Runs the call's POST on the awaiting thread, bounded by the watchdog; the call is complete
+   * afterwards. A platform thread (start-up, tests) hands it to a virtual thread instead and waits:
+   * only a virtual thread's blocking socket read ends when the thread is interrupted.
+   */
+  private void exchange(Kind kind, PendingCall call, Duration t) {
+    if (!Thread.currentThread().isVirtual()) {
+      try {
+        executor.execute(() -> exchange(kind, call, t));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        call.fail(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
+      }
+      return;
     }
+    HttpExchange exchange = new HttpExchange(call, Thread.currentThread(), System.nanoTime() + t.toNanos());
+    exchanges.put(call.id(), exchange);
+    watchdog.watch(exchange);
+    try {
+      if (closed) {
+        call.fail(new UpstreamException(ReasonCode.SHUTTING_DOWN, "upstream " + name + " is shutting down"));
+      } else if (!call.isDone()) {
+        run(kind, call, exchange, true);
+      }
+      if (!call.isDone()) {
+        call.fail(calls.protocolError(call, "the exchange ended without an answer"));
+      }
+    } finally {
+      watchdog.unwatch(exchange);
+      exchanges.remove(call.id(), exchange);
+      exchange.finish();
+    }
+  }
+
+  private void abandoned(PendingCall call, String reason) {
+    HttpExchange exchange = exchanges.remove(call.id());
+    if (exchange == null) {
+      return; // never sent (cancelled before it was awaited): nothing to abort or to tell the server
+    }
+    exchange.abort();
     if (era == Era.LEGACY && !closed) {
       ObjectNode params = JsonRpcCodec.nodes().objectNode();
       params.put("requestId", call.id());
@@ -449,9 +429,9 @@ public final class HttpUpstream implements Upstream {
         traceHeaders(b, params);
         if (era == Era.STATELESS) {
           b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
-          String mcpName = mcpName(method, params);
+          String mcpName = WireHeaders.mcpName(method, params);
           if (mcpName != null) {
-            b.header(MCP_NAME, headerValue(mcpName));
+            b.header(MCP_NAME, WireHeaders.headerValue(mcpName));
           }
         } else {
           b.header(PROTOCOL_VERSION, protocolVersion);
@@ -464,53 +444,19 @@ public final class HttpUpstream implements Upstream {
     return b;
   }
 
-  private static final java.util.regex.Pattern TRACEPARENT = java.util.regex.Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
-  private static final java.util.regex.Pattern TRACESTATE = java.util.regex.Pattern.compile("[\\x20-\\x7e&&[^\"]]{1,512}");
-
-  /**
-   * The W3C trace context the gateway put in {@code params._meta} (see dev.bastion.telemetry),
-   * repeated as {@code traceparent}/{@code tracestate} headers for HTTP-level tracing. Only
-   * well-formed values are sent, so nothing an agent wrote can inject a header.
-   */
-  static void traceHeaders(Http1ClientRequest b, ObjectNode params) {
-    if (params == null || !(params.get("_meta") instanceof ObjectNode meta)) {
-      return;
-    }
-    JsonNode tp = meta.get("traceparent");
-    if (tp != null && tp.isString() && TRACEPARENT.matcher(tp.asString()).matches()) {
-      b.header(TRACEPARENT_HEADER, tp.asString());
-      JsonNode ts = meta.get("tracestate");
-      if (ts != null && ts.isString() && TRACESTATE.matcher(ts.asString()).matches()) {
-        b.header(TRACESTATE_HEADER, ts.asString());
+  /** Repeats the trace context of {@code params._meta} as headers (only well-formed values). */
+  private static void traceHeaders(Http1ClientRequest b, ObjectNode params) {
+    WireHeaders.Trace trace = WireHeaders.traceHeaders(params);
+    if (trace.traceparent() != null) {
+      b.header(TRACEPARENT_HEADER, trace.traceparent());
+      if (trace.tracestate() != null) {
+        b.header(TRACESTATE_HEADER, trace.tracestate());
       }
     }
   }
 
-  static String mcpName(String method, ObjectNode params) {
-    JsonNode v =
-        switch (method) {
-          case "tools/call", "prompts/get" -> params.get("name");
-          case "resources/read" -> params.get("uri");
-          default -> null;
-        };
-    return v != null && v.isString() ? v.asString() : null;
-  }
-
-  /** A header value as 2026-07-28 wants it: plain when header-safe ASCII, else {@code =?base64?…?=}. */
-  static String headerValue(String value) {
-    boolean plain = !value.isEmpty() && !ENCODED_HEADER.matcher(value).matches()
-        && value.charAt(0) != ' ' && value.charAt(0) != '\t'
-        && value.charAt(value.length() - 1) != ' ' && value.charAt(value.length() - 1) != '\t';
-    for (int i = 0; plain && i < value.length(); i++) {
-      char c = value.charAt(i);
-      plain = c >= 0x20 && c <= 0x7E;
-    }
-    return plain ? value : "=?base64?" + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)) + "?=";
-  }
-
   /** Runs one request on its worker thread and completes the call one way or another. */
-  private void run(Kind kind, PendingCall call, Exchange exchange, boolean mayRetry) {
-    exchange.worker = Thread.currentThread();
+  private void run(Kind kind, PendingCall call, HttpExchange exchange, boolean mayRetry) {
     String session = sessionId;
     byte[] body = codec.encode(CallTable.request(call));
     Http1ClientRequest request = post(kind, call.method(), call.wireParams(), session);
@@ -524,7 +470,8 @@ public final class HttpUpstream implements Upstream {
       if (call.isDone()) {
         return; // aborted: the call already has its outcome
       }
-      if (Thread.interrupted()) {
+      if (Thread.currentThread().isInterrupted()) {
+        // the awaiting thread itself was interrupted (an abort would have completed the call first)
         call.fail(new UpstreamException(ReasonCode.CANCELLED, "call " + call.method() + " to upstream " + name + " was interrupted"));
         return;
       }
@@ -555,7 +502,7 @@ public final class HttpUpstream implements Upstream {
         run(kind, call, exchange, false);
         return;
       }
-      handle(kind, call, response, in);
+      answers.handle(call, response, in);
     } catch (IOException | UncheckedIOException e) {
       if (!call.isDone()) {
         call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": the answer to " + call.method() + " broke off: " + cause(e), e));
@@ -570,135 +517,42 @@ public final class HttpUpstream implements Upstream {
   }
 
   private String validSessionId(String id) {
-    for (int i = 0; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (c < 0x21 || c > 0x7E) {
-        LOG.log(Level.WARNING, "upstream " + name + " issued a session id with invalid characters; ignored");
-        return null;
-      }
+    String valid = WireHeaders.sessionId(id);
+    if (valid == null) {
+      LOG.log(Level.WARNING, "upstream " + name + " issued a session id that is not visible ASCII of at most 1024 characters; ignored");
     }
-    return id.length() > 1024 ? null : id;
+    return valid;
   }
 
-  private void handle(Kind kind, PendingCall call, HttpClientResponse response, InputStream in) throws IOException {
-    int status = response.status().code();
-    String type = contentType(response);
-    if (status == 200 && type.startsWith("text/event-stream")) {
-      readStream(call, in);
-      return;
-    }
-    if (status == 200 && type.startsWith("application/json")) {
-      long declared = response.headers().contentLength().orElse(-1);
-      if (declared > maxResponseBytes) {
-        call.fail(tooLarge(declared));
-        return;
-      }
-      byte[] bytes = declared >= 0 ? readDeclared(in, (int) declared) : readBounded(in, maxResponseBytes);
-      if (bytes == null) {
-        call.fail(tooLarge(-1));
-        return;
-      }
-      deliver(call, bytes, false);
-      if (!call.isDone()) {
-        call.fail(calls.protocolError(call, "the JSON body was not the response to this request"));
-      }
-      return;
-    }
-    if (status == 200 || status == 202) {
-      call.fail(calls.protocolError(call, "HTTP " + status + " with content type \"" + Protocol.printable(type, 80) + "\"; expected application/json or text/event-stream"));
-      return;
-    }
-    if (status == 401 || status == 403) {
-      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " refused the gateway's credentials (HTTP " + status + ")"));
-      return;
-    }
-    if (status >= 300 && status < 400) {
-      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE,
-          "upstream " + name + " answered with a redirect (HTTP " + status + "); redirects are not followed"));
-      return;
-    }
-    byte[] errorBody = type.startsWith("application/json") ? readBounded(in, Math.min(ERROR_BODY_BYTES, maxResponseBytes)) : null;
-    if (errorBody != null) {
-      try {
-        if (codec.decode(errorBody) instanceof JsonRpcMessage.Response r && r.error() != null
-            && (r.id() == null || r.id().isNull() || Objects.equals(calls.find(r.id()), call))) {
-          call.fail(new UpstreamException.Remote(r.error().code(), r.error().message(), r.error().data()));
-          return;
-        }
-      } catch (JsonRpcException e) {
-        // fall through to the status
-      }
-    }
-    ReasonCode reason = status >= 500 ? ReasonCode.UPSTREAM_UNAVAILABLE : ReasonCode.UPSTREAM_PROTOCOL_ERROR;
-    call.fail(new UpstreamException(reason, "upstream " + name + " answered " + call.method() + " with HTTP " + status));
-  }
-
-  /** Reads an SSE answer until the response for {@code call} arrives, the stream ends or breaks a bound. */
-  private void readStream(PendingCall call, InputStream in) throws IOException {
-    SseReader sse = new SseReader(in, maxResponseBytes);
-    while (!call.isDone()) {
-      switch (sse.next()) {
-        case SseReader.Item.Event e -> {
-          if ("message".equals(e.type()) && !isBlank(e.data())) {
-            deliver(call, e.data(), true);
-          }
-        }
-        case SseReader.Item.TooLarge t -> {
-          call.fail(tooLarge(t.bytes()));
-          return;
-        }
-        case SseReader.Item.End end -> {
-          if (!call.isDone()) {
-            call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE,
-                "upstream " + name + " ended the event stream for " + call.method() + " without answering"));
-          }
-          return;
-        }
-      }
-    }
-  }
-
-  /** Dispatches one message received on a call's answer (or, with {@code call} null, on the GET stream). */
-  private void deliver(PendingCall call, byte[] bytes, boolean fromStream) {
-    JsonRpcMessage message;
+  /** Answers a request the server sent, on a virtual thread of its own (the reader goes on reading). */
+  private void reply(JsonRpcMessage.Request request, PendingCall call) {
     try {
-      message = codec.decode(bytes);
-    } catch (JsonRpcException e) {
-      UpstreamException bad = new UpstreamException(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream " + name + " sent an invalid message: " + e.getMessage());
-      if (call != null && (!fromStream || e.id() == null || Objects.equals(calls.find(e.id()), call))) {
-        call.fail(bad);
-      } else if (!calls.failById(e.id(), bad)) {
-        calls.drops().dropped("invalid", () -> "upstream " + name + " sent an invalid message on its event stream (" + e.getMessage() + "); dropped");
-      }
+      executor.execute(() -> postMessage(answers.answer(request, call), "a response to " + request.method()));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  // ---------------------------------------------------------------- legacy GET stream
+
+  /** Opens the legacy GET stream for server notifications; a server without one (405) is fine. */
+  private void openGetStream() {
+    if (closed || era != Era.LEGACY) {
       return;
     }
-    switch (message) {
-      case JsonRpcMessage.Response r -> {
-        if (call == null || Objects.equals(calls.find(r.id()), call)) {
-          calls.complete(r);
-        } else if (!fromStream) {
-          call.fail(calls.protocolError(call, "the body answered id " + Protocol.printable(String.valueOf(r.id()), 40) + ", not this request"));
-        } else {
-          calls.drops().dropped("unknown_id", () -> "upstream " + name + " sent a response for id " + Protocol.printable(String.valueOf(r.id()), 40)
-              + " on the stream of another request; dropped");
-        }
-      }
-      case JsonRpcMessage.Notification n -> {
-        if ("notifications/progress".equals(n.method())) {
-          calls.progress(n.params());
-        } else {
-          notifyListener(n.method(), n.params());
-        }
-      }
-      case JsonRpcMessage.Request r -> {
-        // a request on a call's event stream belongs to that call (and may be relayed to its agent)
-        try {
-          executor.execute(() -> postMessage(answer(r, call), "a response to " + r.method()));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          // shutting down
-        }
-      }
+    getStream.start(sessionId);
+  }
+
+  private void stopGetStream() {
+    getStream.stop();
+  }
+
+  private Http1ClientRequest getRequest(String session) {
+    Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
+    if (session != null) {
+      b.header(SESSION_ID, session);
     }
+    return b;
   }
 
   private void postNotification(String method, ObjectNode params) throws UpstreamException {
@@ -748,147 +602,8 @@ public final class HttpUpstream implements Upstream {
     }
   }
 
-  // ---------------------------------------------------------------- legacy GET stream
-
-  /** Opens the legacy GET stream for server notifications; a server without one (405) is fine. */
-  private void openGetStream() {
-    if (closed || era != Era.LEGACY) {
-      return;
-    }
-    String session = sessionId;
-    getStream = Thread.ofVirtual().name("upstream-" + name + "-get").start(() -> getStreamLoop(session));
-  }
-
-  private void stopGetStream() {
-    Thread t = getStream;
-    getStream = null;
-    HttpClientResponse body = getStreamBody;
-    if (body != null) {
-      try {
-        body.close();
-      } catch (RuntimeException e) {
-        // closing is all we wanted
-      }
-    }
-    if (t != null) {
-      t.interrupt();
-    }
-  }
-
-  private void getStreamLoop(String session) {
-    long backoff = 1000;
-    while (!closed && Objects.equals(session, sessionId) && Thread.currentThread() == getStream) {
-      Http1ClientRequest b =
-          base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
-      if (session != null) {
-        b.header(SESSION_ID, session);
-      }
-      try {
-        HttpClientResponse response = b.request();
-        try (response) {
-          getStreamBody = response;
-          InputStream in = response.inputStream();
-          if (closed || Thread.currentThread() != getStream) {
-            return;
-          }
-          String type = contentType(response);
-          int status = response.status().code();
-          if (status != 200 || !type.startsWith("text/event-stream")) {
-            LOG.log(Level.DEBUG, () -> "upstream " + name + " offers no GET stream (HTTP " + status + ")");
-            return;
-          }
-          backoff = 1000;
-          SseReader sse = new SseReader(in, maxResponseBytes);
-          SseReader.Item item;
-          while (!((item = sse.next()) instanceof SseReader.Item.End)) {
-            if (item instanceof SseReader.Item.Event e && "message".equals(e.type()) && !isBlank(e.data())) {
-              deliver(null, e.data(), true);
-            } else if (item instanceof SseReader.Item.TooLarge) {
-              LOG.log(Level.WARNING, "upstream " + name + " sent an oversized event on its GET stream; reconnecting");
-              break;
-            }
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        if (closed || Thread.currentThread() != getStream) {
-          return;
-        }
-        LOG.log(Level.DEBUG, () -> "upstream " + name + ": GET stream broke: " + e);
-      }
-      try {
-        Thread.sleep(backoff); // reconnect backoff, not synchronisation
-      } catch (InterruptedException e) {
-        return;
-      }
-      backoff = Math.min(backoff * 2, GET_STREAM_MAX_BACKOFF.toMillis());
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private UpstreamException tooLarge(long bytes) {
-    return new UpstreamException(
-        ReasonCode.UPSTREAM_RESPONSE_TOO_LARGE,
-        "upstream " + name + " sent " + (bytes < 0 ? "more than " + maxResponseBytes : String.valueOf(bytes)) + " bytes; the limit is " + maxResponseBytes);
-  }
-
-  /**
-   * Reads a body of a declared length (already checked against the cap) into an array of that size:
-   * asking the stream for the cap instead makes the JDK and Helidon allocate buffers of 16 KB and
-   * more per answer, for answers that are mostly a few hundred bytes. A body that ends early yields
-   * what arrived (and fails to decode); one that goes on is null, like one over the cap. The final
-   * read sees the end of the body, which is what returns the connection to the pool.
-   */
-  private static byte[] readDeclared(InputStream in, int length) throws IOException {
-    byte[] bytes = new byte[length];
-    int n = in.readNBytes(bytes, 0, length);
-    if (n == length && in.read() >= 0) {
-      return null; // more than declared
-    }
-    return n == length ? bytes : java.util.Arrays.copyOf(bytes, n);
-  }
-
-  /** Reads at most {@code max} bytes; null if there were more. */
-  private static byte[] readBounded(InputStream in, int max) throws IOException {
-    byte[] bytes = in.readNBytes(max + 1);
-    return bytes.length > max ? null : bytes;
-  }
-
-  private static boolean isBlank(byte[] data) {
-    for (byte b : data) {
-      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String contentType(HttpClientResponse response) {
-    return response.headers().first(CONTENT_TYPE).orElse("").toLowerCase(Locale.ROOT);
-  }
-
   /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
   private static Throwable cause(Exception e) {
     return e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
-  }
-
-  /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
-  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request, PendingCall call) {
-    try {
-      return call == null
-          ? serverMessages.onRequest(name, request, null)
-          : serverMessages.onRequest(name, request, call.method(), call.relay(), call.timeout());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
-      return ServerMessages.defaultAnswer(request);
-    }
-  }
-
-  private void notifyListener(String method, ObjectNode params) {
-    try {
-      listener.onNotification(name, method, params);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "listener failed on " + method + " from upstream " + name + ": " + e);
-    }
   }
 }

@@ -17,6 +17,15 @@ import tools.jackson.databind.node.ObjectNode;
  * timeout in {@link #await()}; the first completion wins and the rest are ignored.
  */
 final class PendingCall implements Upstream.Call {
+  private static final java.lang.invoke.VarHandle EXCHANGE;
+
+  static {
+    try {
+      EXCHANGE = java.lang.invoke.MethodHandles.lookup().findVarHandle(PendingCall.class, "exchange", Runnable.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** What the transport does when a call is abandoned (cancelled or timed out) by the gateway. */
   @FunctionalInterface
@@ -35,6 +44,8 @@ final class PendingCall implements Upstream.Call {
   private final Abandon abandon;
   private final ClientRelay relay;
   private final CompletableFuture<ObjectNode> result = new CompletableFuture<>();
+  /** The transport's exchange, run by the first {@link #await()} on its own thread (null: none). */
+  private volatile Runnable exchange;
 
   PendingCall(
       String server,
@@ -89,6 +100,14 @@ final class PendingCall implements Upstream.Call {
     return agentProgressToken;
   }
 
+  /**
+   * Makes the first {@link #await()} run {@code exchange} on the awaiting thread before it waits:
+   * the exchange completes the call one way or another (the HTTP transport sends its POST there).
+   */
+  void runOnAwait(Runnable exchange) {
+    this.exchange = exchange;
+  }
+
   boolean isDone() {
     return result.isDone();
   }
@@ -119,16 +138,14 @@ final class PendingCall implements Upstream.Call {
 
   @Override
   public ObjectNode await() throws UpstreamException {
+    Runnable run = exchange;
+    if (run != null && EXCHANGE.compareAndSet(this, run, null) && !result.isDone()) {
+      run.run();
+    }
     try {
       return result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      UpstreamException timedOut =
-          new UpstreamException(
-              ReasonCode.UPSTREAM_TIMEOUT,
-              "upstream " + server + " did not answer " + method + " within " + timeout.toMillis() + " ms");
-      if (result.completeExceptionally(timedOut)) {
-        abandon.abandoned(this, "timed out after " + timeout.toMillis() + " ms");
-      }
+      expire();
       return outcome();
     } catch (InterruptedException e) {
       cancel("the gateway's caller was interrupted");
@@ -136,6 +153,17 @@ final class PendingCall implements Upstream.Call {
       return outcome();
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
+    }
+  }
+
+  /** Fails the call as timed out (unless it already has an outcome) and abandons it. */
+  void expire() {
+    UpstreamException timedOut =
+        new UpstreamException(
+            ReasonCode.UPSTREAM_TIMEOUT,
+            "upstream " + server + " did not answer " + method + " within " + timeout.toMillis() + " ms");
+    if (result.completeExceptionally(timedOut)) {
+      abandon.abandoned(this, "timed out after " + timeout.toMillis() + " ms");
     }
   }
 

@@ -26,7 +26,11 @@ public interface Upstream extends AutoCloseable {
   /** What the server said about itself once started. */
   ServerDescription description();
 
-  /** Starts a request; the returned call is awaited or cancelled by the caller. */
+  /**
+   * Registers a request; the returned call is awaited or cancelled by the caller. A transport may
+   * send the request only when the call is first awaited (HTTP does, on the awaiting thread), so a
+   * call is always awaited unless it is cancelled.
+   */
   Call call(String method, ObjectNode params, CallOptions options) throws UpstreamException;
 
   /** Sends a notification (e.g. {@code notifications/cancelled} is sent by {@link Call#cancel}). */

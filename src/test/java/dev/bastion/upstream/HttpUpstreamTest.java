@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,6 +61,20 @@ class HttpUpstreamTest {
 
   private static Upstream.CallOptions opts() {
     return Upstream.CallOptions.of(Duration.ofSeconds(20));
+  }
+
+  /** Awaits {@code call} on a virtual thread (the HTTP transport sends a call when it is awaited); completes with its failure reason. */
+  private static CompletableFuture<ReasonCode> awaitInBackground(Upstream.Call call) {
+    CompletableFuture<ReasonCode> outcome = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      try {
+        call.await();
+        outcome.complete(null);
+      } catch (UpstreamException e) {
+        outcome.complete(e.reason());
+      }
+    });
+    return outcome;
   }
 
   @Test
@@ -182,7 +197,7 @@ class HttpUpstreamTest {
     assertThat(discover.body().get("params").get("_meta").get("io.modelcontextprotocol/clientCapabilities").isEmpty()).isTrue();
     FakeHttpServer.Received call = server.rpc("tools/call").getFirst();
     assertThat(call.header("Mcp-Method")).isEqualTo("tools/call");
-    assertThat(call.header("Mcp-Name")).isEqualTo(HttpUpstream.headerValue("héllo wörld")).startsWith("=?base64?");
+    assertThat(call.header("Mcp-Name")).isEqualTo(WireHeaders.headerValue("héllo wörld")).startsWith("=?base64?");
     assertThat(call.header("MCP-Protocol-Version")).isEqualTo("2026-07-28");
     assertThat(call.header("Mcp-Session-Id")).isNull();
     ObjectNode meta = (ObjectNode) call.body().get("params").get("_meta");
@@ -259,12 +274,13 @@ class HttpUpstreamTest {
     });
     HttpUpstream up = upstream(server, 1 << 20);
     Upstream.Call slow = up.call("tools/call", StdioUpstreamTest.tool("slow"), opts());
+    CompletableFuture<ReasonCode> slowOutcome = awaitInBackground(slow);
     assertThat(streaming.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
     slow.cancel("agent gave up");
     ObjectNode next = up.call("tools/call", StdioUpstreamTest.tool("echo"), opts()).await();
 
-    assertThatThrownBy(slow::await).extracting(e -> ((UpstreamException) e).reason()).isEqualTo(ReasonCode.CANCELLED);
+    assertThat(slowOutcome.get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(ReasonCode.CANCELLED);
     assertThat(next.has("content")).isTrue();
     assertThat(ports).hasSize(2);
     assertThat(ports.get(1)).as("the cancelled stream's connection is closed, not reused").isNotEqualTo(ports.get(0));
@@ -311,14 +327,66 @@ class HttpUpstreamTest {
     });
     HttpUpstream up = upstream(server, 1 << 20);
     PendingCall call = (PendingCall) up.call("tools/call", StdioUpstreamTest.tool("slow"), opts());
+    CompletableFuture<ReasonCode> outcome = awaitInBackground(call);
+    await().atMost(Duration.ofSeconds(20)).until(() -> !server.rpc("tools/call").isEmpty());
 
     call.cancel("agent gave up");
 
-    assertThatThrownBy(call::await).extracting(e -> ((UpstreamException) e).reason()).isEqualTo(ReasonCode.CANCELLED);
+    assertThat(outcome.get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(ReasonCode.CANCELLED);
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(server.rpc("notifications/cancelled"))
             .singleElement()
             .satisfies(r -> assertThat(r.body().get("params").get("requestId").asLong()).isEqualTo(call.id())));
+  }
+
+  @Test
+  void aCallCancelledBeforeItIsAwaitedIsNeverSent() throws Exception {
+    FakeHttpServer server = server((r, ex) -> {
+      if (!legacyHandshake(r, ex, "s")) {
+        result(ex, r.body().get("id"), "{\"content\":[]}", Map.of());
+      }
+    });
+    HttpUpstream up = upstream(server, 1 << 20);
+    Upstream.Call call = up.call("tools/call", StdioUpstreamTest.tool("never"), opts());
+
+    call.cancel("agent gave up");
+
+    assertThatThrownBy(call::await).extracting(e -> ((UpstreamException) e).reason()).isEqualTo(ReasonCode.CANCELLED);
+    ObjectNode next = up.call("tools/call", StdioUpstreamTest.tool("echo"), opts()).await();
+    assertThat(next.has("content")).isTrue();
+    assertThat(server.rpc("tools/call")).singleElement().satisfies(r -> assertThat(r.body().get("params").get("name").asString()).isEqualTo("echo"));
+    assertThat(server.rpc("notifications/cancelled")).as("nothing to cancel on the server").isEmpty();
+  }
+
+  @Test
+  void aTimedOutCallLeavesTheAwaitingThreadUninterruptedAndTheNextCallWorks() throws Exception {
+    FakeHttpServer server = server((r, ex) -> {
+      if (!legacyHandshake(r, ex, "s")) {
+        if ("slow".equals(r.body().get("params").get("name").asString())) {
+          release.await();
+        }
+        result(ex, r.body().get("id"), "{\"content\":[]}", Map.of());
+      }
+    });
+    HttpUpstream up = upstream(server, 1 << 20);
+
+    // on a virtual thread, as the gateway's callers are: the exchange runs on the awaiting thread itself
+    CompletableFuture<String> seen = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      try {
+        up.call("tools/call", StdioUpstreamTest.tool("slow"), Upstream.CallOptions.of(Duration.ofMillis(300))).await();
+        seen.complete("answered");
+      } catch (UpstreamException e) {
+        boolean interrupted = Thread.currentThread().isInterrupted();
+        try {
+          seen.complete(e.reason() + " interrupted=" + interrupted + " next=" + up.call("tools/call", StdioUpstreamTest.tool("echo"), opts()).await().has("content"));
+        } catch (UpstreamException next) {
+          seen.complete(e.reason() + " interrupted=" + interrupted + " next failed: " + next);
+        }
+      }
+    });
+
+    assertThat(seen.get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(ReasonCode.UPSTREAM_TIMEOUT + " interrupted=false next=true");
   }
 
   @Test
@@ -387,9 +455,9 @@ class HttpUpstreamTest {
 
   @Test
   void headerValuesThatAreNotPlainAsciiAreBase64Encoded() {
-    assertThat(HttpUpstream.headerValue("echo")).isEqualTo("echo");
-    assertThat(HttpUpstream.headerValue(" padded")).isEqualTo("=?base64?IHBhZGRlZA==?=");
-    assertThat(HttpUpstream.headerValue("=?base64?abc?=")).startsWith("=?base64?").isNotEqualTo("=?base64?abc?=");
-    assertThat(HttpUpstream.headerValue("日本")).isEqualTo("=?base64?5pel5pys?=");
+    assertThat(WireHeaders.headerValue("echo")).isEqualTo("echo");
+    assertThat(WireHeaders.headerValue(" padded")).isEqualTo("=?base64?IHBhZGRlZA==?=");
+    assertThat(WireHeaders.headerValue("=?base64?abc?=")).startsWith("=?base64?").isNotEqualTo("=?base64?abc?=");
+    assertThat(WireHeaders.headerValue("日本")).isEqualTo("=?base64?5pel5pys?=");
   }
 }
