@@ -383,8 +383,10 @@ public final class StdioUpstream implements Upstream {
     }
 
     void startThreads() {
-      Thread.ofVirtual().name("upstream-" + name + "-stdout").start(this::readLoop);
-      Thread.ofVirtual().name("upstream-" + name + "-stderr").start(this::stderrLoop);
+      // A pipe read blocks in native code for as long as the child is quiet, holding its carrier:
+      // the two readers are platform threads so they never take the virtual threads' carriers.
+      Thread.ofPlatform().daemon().name("upstream-" + name + "-stdout").start(this::readLoop);
+      Thread.ofPlatform().daemon().name("upstream-" + name + "-stderr").start(this::stderrLoop);
       process.onExit().thenRun(() -> died("exited with code " + process.exitValue()));
     }
 
