@@ -1,5 +1,6 @@
 package dev.bastion.mcp;
 
+import dev.bastion.jsonrpc.Bodies;
 import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcException;
 import dev.bastion.jsonrpc.JsonRpcMessage;
@@ -109,7 +110,7 @@ public final class McpEndpoint {
     byte[] body;
     try (InputStream in = req.content().inputStream()) {
       // a declared length is read into an array of that size (asking for the cap would allocate 16 KB per request)
-      body = declared >= 0 ? readDeclared(in, (int) declared) : in.readNBytes(max + 1);
+      body = declared >= 0 ? Bodies.readDeclared(in, (int) declared) : in.readNBytes(max + 1);
       if (body == null) {
         throw new IOException("the body is longer than its Content-Length");
       }
@@ -390,19 +391,6 @@ public final class McpEndpoint {
   private static String newExchangeId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
-  }
-
-  /**
-   * A body of a declared length; one that ends early yields what arrived (and fails to decode), one
-   * that goes on is null. The final read sees the end of the entity, so the connection stays usable.
-   */
-  private static byte[] readDeclared(InputStream in, int length) throws IOException {
-    byte[] bytes = new byte[length];
-    int n = in.readNBytes(bytes, 0, length);
-    if (n == length && in.read() >= 0) {
-      return null; // more than declared
-    }
-    return n == length ? bytes : java.util.Arrays.copyOf(bytes, n);
   }
 
   static void writeEvent(OutputStream out, byte[] json) throws IOException {

@@ -1,5 +1,6 @@
 package dev.bastion.upstream;
 
+import dev.bastion.jsonrpc.Bodies;
 import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcException;
 import dev.bastion.jsonrpc.JsonRpcMessage;
@@ -65,7 +66,7 @@ final class HttpAnswers {
         call.fail(tooLarge(declared));
         return;
       }
-      byte[] bytes = declared >= 0 ? readDeclared(in, (int) declared) : readBounded(in, maxResponseBytes);
+      byte[] bytes = declared >= 0 ? Bodies.readDeclared(in, (int) declared) : Bodies.readBounded(in, maxResponseBytes);
       if (bytes == null) {
         call.fail(tooLarge(-1));
         return;
@@ -89,7 +90,7 @@ final class HttpAnswers {
           "upstream " + name + " answered with a redirect (HTTP " + status + "); redirects are not followed"));
       return;
     }
-    byte[] errorBody = type.startsWith("application/json") ? readBounded(in, Math.min(ERROR_BODY_BYTES, maxResponseBytes)) : null;
+    byte[] errorBody = type.startsWith("application/json") ? Bodies.readBounded(in, Math.min(ERROR_BODY_BYTES, maxResponseBytes)) : null;
     if (errorBody != null) {
       try {
         if (codec.decode(errorBody) instanceof JsonRpcMessage.Response r && r.error() != null
@@ -173,28 +174,6 @@ final class HttpAnswers {
     return new UpstreamException(
         ReasonCode.UPSTREAM_RESPONSE_TOO_LARGE,
         "upstream " + name + " sent " + (bytes < 0 ? "more than " + maxResponseBytes : String.valueOf(bytes)) + " bytes; the limit is " + maxResponseBytes);
-  }
-
-  /**
-   * Reads a body of a declared length (already checked against the cap) into an array of that size:
-   * asking the stream for the cap instead makes the JDK and Helidon allocate buffers of 16 KB and
-   * more per answer, for answers that are mostly a few hundred bytes. A body that ends early yields
-   * what arrived (and fails to decode); one that goes on is null, like one over the cap. The final
-   * read sees the end of the body, which is what returns the connection to the pool.
-   */
-  private static byte[] readDeclared(InputStream in, int length) throws IOException {
-    byte[] bytes = new byte[length];
-    int n = in.readNBytes(bytes, 0, length);
-    if (n == length && in.read() >= 0) {
-      return null; // more than declared
-    }
-    return n == length ? bytes : java.util.Arrays.copyOf(bytes, n);
-  }
-
-  /** Reads at most {@code max} bytes; null if there were more. */
-  private static byte[] readBounded(InputStream in, int max) throws IOException {
-    byte[] bytes = in.readNBytes(max + 1);
-    return bytes.length > max ? null : bytes;
   }
 
   static boolean isBlank(byte[] data) {
