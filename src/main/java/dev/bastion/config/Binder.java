@@ -62,7 +62,9 @@ final class Binder extends ValueBinder {
     }
     HostPort listen = hostPort(f, "listen", new HostPort("127.0.0.1", 8080));
     HostPort admin = hostPort(f, "admin", new HostPort("127.0.0.1", 9090));
-    if (listen != null && admin != null && listen.port() != 0 && listen.equals(admin)) {
+    // compared field by field: a record's generated equals spins method-handle classes on first use,
+    // which the start-up's AOT cache does not hold (its training run listens on port 0 and skips this)
+    if (listen != null && admin != null && listen.port() != 0 && listen.port() == admin.port() && listen.host().equals(admin.host())) {
       errors.add(f.path("admin"), f.value("admin"), "admin must differ from listen (both are " + listen + "); the admin API needs its own address");
     }
     Path dataDir = path(f, "data_dir", baseDir.resolve("data").normalize());

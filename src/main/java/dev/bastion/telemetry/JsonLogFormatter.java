@@ -21,7 +21,10 @@ import tools.jackson.databind.node.ObjectNode;
  * redactor first: an upstream's error text can quote a credential.
  */
 final class JsonLogFormatter extends Formatter {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Built on the first JSON line, not when {@link #install} runs for text logs (start-up). */
+  private static final class Json {
+    static final JsonMapper MAPPER = JsonMapper.builder().build();
+  }
 
   @Override
   public String format(LogRecord record) {
@@ -36,7 +39,7 @@ final class JsonLogFormatter extends Formatter {
       o.put("error", record.getThrown().getClass().getName());
       o.put("stack", ConservativeRedactor.redactValue(w.toString()));
     }
-    return JSON.writeValueAsString(o) + System.lineSeparator();
+    return Json.MAPPER.writeValueAsString(o) + System.lineSeparator();
   }
 
   /** Sets the format of the console handlers on the root logger (where the gateway's messages go). */

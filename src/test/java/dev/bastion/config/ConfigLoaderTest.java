@@ -236,6 +236,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anAdminAddressEqualToListenIsRejectedButADifferentHostOrPortOrPortZeroIsNot() {
+      ConfigError e = onlyError("listen: 127.0.0.1:8080\nadmin: 127.0.0.1:8080\n");
+      assertThat(e.path()).isEqualTo("admin");
+      assertThat(e.message()).contains("admin must differ from listen");
+      ok("listen: 127.0.0.1:8080\nadmin: 127.0.0.1:8081\n");
+      ok("listen: 127.0.0.1:8080\nadmin: 0.0.0.0:8080\n");
+      ok("listen: 127.0.0.1:0\nadmin: 127.0.0.1:0\n");
+    }
+
+    @Test
     void anUnknownKeySuggestsTheClosestKnownKey() {
       ConfigError e = onlyError("upstreams:\n  files:\n    comand: [node, x.js]\n    url: http://127.0.0.1:1/mcp\n");
       assertThat(e.path()).isEqualTo("upstreams.files.comand");
