@@ -80,7 +80,8 @@ public final class Main implements Runnable {
   }
 
   public static int run(String... args) {
-    CommandLine cli = commandLine(args);
+    CommandLine fast = GatewayCommands.commandLine(args); // serve and demo without annotation reflection
+    CommandLine cli = fast != null ? fast : commandLine(args);
     cli.setExitCodeExceptionMapper(e -> ExitCodes.INVALID);
     cli.setParameterExceptionHandler(
         (ex, a) -> {
