@@ -258,21 +258,27 @@ public final class FlowState {
       }
     }
     if (external) {
-      String tail = egressCompact.length() > Fingerprints.WINDOW - 1
-          ? egressCompact.substring(egressCompact.length() - (Fingerprints.WINDOW - 1)) : egressCompact.toString();
-      Hit spanning = hits(tail + joinedCompact);
-      Origin chunkOrigin = spanning.count() >= MIN_HITS ? origins.get(spanning.origin()) : null;
-      String rawTail = egressRaw.length() > 512 ? egressRaw.substring(egressRaw.length() - 512) : egressRaw.toString();
-      if (chunkOrigin == null && !rawTail.isEmpty()) {
-        List<String> decoded = Fingerprints.decodedVariants(rawTail + joinedRaw);
-        for (int v = 1; v < decoded.size() && chunkOrigin == null; v++) {
-          Hit h = hits(Fingerprints.compact(decoded.get(v)));
-          chunkOrigin = h.count() >= MIN_HITS ? origins.get(h.origin()) : null;
+      // windows are matched only when the session has read something sensitive: with none, no
+      // spanning, decoded or per-argument chunk can hit, so their tails are not even built
+      Origin chunkOrigin = null;
+      String argName = null;
+      if (matchWindows) {
+        String tail = egressCompact.length() > Fingerprints.WINDOW - 1
+            ? egressCompact.substring(egressCompact.length() - (Fingerprints.WINDOW - 1)) : egressCompact.toString();
+        Hit spanning = hits(tail + joinedCompact);
+        chunkOrigin = spanning.count() >= MIN_HITS ? origins.get(spanning.origin()) : null;
+        String rawTail = egressRaw.length() > 512 ? egressRaw.substring(egressRaw.length() - 512) : egressRaw.toString();
+        if (chunkOrigin == null && !rawTail.isEmpty()) {
+          List<String> decoded = Fingerprints.decodedVariants(rawTail + joinedRaw);
+          for (int v = 1; v < decoded.size() && chunkOrigin == null; v++) {
+            Hit h = hits(Fingerprints.compact(decoded.get(v)));
+            chunkOrigin = h.count() >= MIN_HITS ? origins.get(h.origin()) : null;
+          }
         }
       }
-      String argName = arguments.keySet().stream().findFirst().orElse("");
       for (Map.Entry<String, List<String>> arg : arguments.entrySet()) {
-        String compact = Fingerprints.compact(String.join("", arg.getValue()));
+        List<String> values = arg.getValue();
+        String compact = Fingerprints.compact(values.size() == 1 ? values.get(0) : String.join("", values));
         StringBuilder stream = egressByArgument.get(arg.getKey());
         if (stream == null && egressByArgument.size() < MAX_EGRESS_ARGUMENTS) {
           stream = new StringBuilder();
@@ -281,7 +287,7 @@ public final class FlowState {
         if (stream == null) {
           continue;
         }
-        if (chunkOrigin == null && !stream.isEmpty()) {
+        if (matchWindows && chunkOrigin == null && !stream.isEmpty()) {
           String argTail = stream.length() > Fingerprints.WINDOW - 1 ? stream.substring(stream.length() - (Fingerprints.WINDOW - 1)) : stream.toString();
           Hit h = hits(argTail + compact);
           if (h.count() >= MIN_HITS) {
@@ -291,17 +297,34 @@ public final class FlowState {
         }
         append(stream, compact, Fingerprints.WINDOW * 4);
       }
+      if (argName == null) {
+        argName = firstKey(arguments);
+      }
       if (chunkOrigin != null && carried.isEmpty()) {
         carried.add(new Carried(argName, chunkOrigin, Match.CHUNKED));
         tainted += Math.max(1, joinedCompact.length());
       }
-      if (carried.isEmpty() && saturated && labels.stream().anyMatch(l -> FlowLabel.rank(l) >= 2 && !l.equals(FlowLabel.UNTRUSTED))) {
-        carried.add(new Carried(arguments.keySet().stream().findFirst().orElse(""), null, Match.SATURATED));
+      if (carried.isEmpty() && saturated && holdsSensitiveLabel()) {
+        carried.add(new Carried(firstKey(arguments), null, Match.SATURATED));
       }
       append(egressCompact, joinedCompact, EGRESS_TAIL);
       append(egressRaw, joinedRaw, EGRESS_TAIL);
     }
     return new Inspection(carried, untrustedKeys, tainted);
+  }
+
+  private static String firstKey(Map<String, ?> arguments) {
+    return arguments.isEmpty() ? "" : arguments.keySet().iterator().next();
+  }
+
+  /** Whether the session has read something confidential or secret (rank 2 and up, untrusted aside). */
+  private boolean holdsSensitiveLabel() {
+    for (String l : labels) {
+      if (FlowLabel.rank(l) >= 2 && !l.equals(FlowLabel.UNTRUSTED)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a token (a key-argument form) appears in some trusted output of this session. */
