@@ -67,6 +67,8 @@ public final class FlowState {
   }
 
   private final Set<String> labels = new LinkedHashSet<>();
+  /** {@link #labels} as an immutable list, replaced when a label is added (read on every call, changed rarely). */
+  private List<String> labelList = List.of();
   private final List<Origin> origins = new ArrayList<>();
   private final Map<Long, Integer> windows = new HashMap<>();
   private final Map<String, Integer> sensitiveTokens = new HashMap<>();
@@ -85,6 +87,7 @@ public final class FlowState {
   /** A state that starts with labels already set (e.g. "untrusted" for a session of unknown history). */
   FlowState(List<String> initialLabels) {
     labels.addAll(initialLabels);
+    labelList = List.copyOf(labels);
   }
 
   public FlowState() {
@@ -92,7 +95,7 @@ public final class FlowState {
   }
 
   public synchronized List<String> labels() {
-    return List.copyOf(labels);
+    return labelList;
   }
 
   public synchronized boolean hasReadUntrusted() {
@@ -141,7 +144,9 @@ public final class FlowState {
     if (inherits && !added.contains(FlowLabel.UNTRUSTED)) {
       added.add(FlowLabel.UNTRUSTED);
     }
-    labels.addAll(added);
+    if (labels.addAll(added)) {
+      labelList = List.copyOf(labels);
+    }
     if (origins.size() >= MAX_ORIGINS) {
       saturated = true;
       return null;
@@ -319,7 +324,8 @@ public final class FlowState {
 
   /** Whether the session has read something confidential or secret (rank 2 and up, untrusted aside). */
   private boolean holdsSensitiveLabel() {
-    for (String l : labels) {
+    for (int i = 0; i < labelList.size(); i++) {
+      String l = labelList.get(i);
       if (FlowLabel.rank(l) >= 2 && !l.equals(FlowLabel.UNTRUSTED)) {
         return true;
       }
