@@ -44,6 +44,12 @@ public final class Catalog {
   /** What agents see: {@link #parts} without the tools the screen withholds. Replaced whole. */
   private volatile Map<String, ServerPart> visible = Map.of();
   private volatile Map<String, String> withheld = Map.of();
+  /** The visible tools and prompts by exposed name, resolved once per change (not per call). */
+  private volatile Named named = Named.EMPTY;
+
+  private record Named(Map<String, Optional<Target>> tools, Map<String, Optional<Target>> prompts) {
+    static final Named EMPTY = new Named(Map.of(), Map.of());
+  }
 
   public Catalog(List<String> serverOrder) {
     this(serverOrder, ToolScreen.NONE);
@@ -112,7 +118,9 @@ public final class Catalog {
     }
     boolean changed = !out.equals(withheld);
     withheld = out;
-    visible = Map.copyOf(shown);
+    Map<String, ServerPart> nowVisible = Map.copyOf(shown);
+    named = new Named(index(nowVisible, Target.Kind.TOOL), index(nowVisible, Target.Kind.PROMPT));
+    visible = nowVisible;
     return changed;
   }
 
@@ -216,23 +224,28 @@ public final class Catalog {
   }
 
   private Optional<Target> resolveNamed(String exposedName, Target.Kind kind) {
-    int sep = exposedName.indexOf(SEPARATOR);
-    if (sep <= 0) {
-      return Optional.empty();
-    }
-    String server = exposedName.substring(0, sep);
-    String name = exposedName.substring(sep + SEPARATOR.length());
-    ServerPart part = visible.get(server);
-    if (part == null) {
-      return Optional.empty();
-    }
-    List<ObjectNode> items = kind == Target.Kind.TOOL ? part.tools() : part.prompts();
-    for (ObjectNode item : items) {
-      if (name.equals(item.path("name").asString(null))) {
-        return Optional.of(new Target(kind, server, exposedName, name, item));
+    Optional<Target> found = (kind == Target.Kind.TOOL ? named.tools() : named.prompts()).get(exposedName);
+    return found == null ? Optional.empty() : found;
+  }
+
+  /**
+   * Every tool (or prompt) an exposed name resolves to: {@code server__name} split at the first
+   * separator names the server and the item; the first item of that name in the server's list wins.
+   */
+  private static Map<String, Optional<Target>> index(Map<String, ServerPart> shown, Target.Kind kind) {
+    Map<String, Optional<Target>> out = new java.util.HashMap<>();
+    for (ServerPart part : shown.values()) {
+      String server = part.server();
+      for (ObjectNode item : kind == Target.Kind.TOOL ? part.tools() : part.prompts()) {
+        String name = item.path("name").asString(null);
+        String exposed = name == null ? null : expose(server, name);
+        // only what splits back into this server and name (not a server named "" or "a_", "a__b")
+        if (exposed != null && !server.isEmpty() && exposed.indexOf(SEPARATOR) == server.length()) {
+          out.putIfAbsent(exposed, Optional.of(new Target(kind, server, exposed, name, item)));
+        }
       }
     }
-    return Optional.empty();
+    return Map.copyOf(out);
   }
 
   /** Routes a resource URI: exact listed URI first, then the single template that claims it. */

@@ -235,11 +235,18 @@ public final class FlowStage implements Stage {
 
   /** Top-level argument name to every string (and number) under it. */
   static Map<String, List<String>> arguments(JsonNode args) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
     if (args == null || !args.isObject()) {
-      return out;
+      return new LinkedHashMap<>();
     }
     int[] budget = {MAX_LEAVES};
+    if (args.size() == 1) {
+      // the common call with one argument: an immutable one-entry map (nothing writes to it)
+      Map.Entry<String, JsonNode> only = args.properties().iterator().next();
+      List<String> leaves = new ArrayList<>(4);
+      leaves(only.getValue(), leaves, budget);
+      return Map.of(only.getKey(), leaves);
+    }
+    Map<String, List<String>> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : args.properties()) {
       List<String> leaves = new ArrayList<>();
       leaves(e.getValue(), leaves, budget);

@@ -67,6 +67,8 @@ public final class FlowState {
   }
 
   private final Set<String> labels = new LinkedHashSet<>();
+  /** {@link #labels} as an immutable list, replaced when a label is added (read on every call, changed rarely). */
+  private List<String> labelList = List.of();
   private final List<Origin> origins = new ArrayList<>();
   private final Map<Long, Integer> windows = new HashMap<>();
   private final Map<String, Integer> sensitiveTokens = new HashMap<>();
@@ -85,6 +87,7 @@ public final class FlowState {
   /** A state that starts with labels already set (e.g. "untrusted" for a session of unknown history). */
   FlowState(List<String> initialLabels) {
     labels.addAll(initialLabels);
+    labelList = List.copyOf(labels);
   }
 
   public FlowState() {
@@ -92,7 +95,7 @@ public final class FlowState {
   }
 
   public synchronized List<String> labels() {
-    return List.copyOf(labels);
+    return labelList;
   }
 
   public synchronized boolean hasReadUntrusted() {
@@ -141,7 +144,9 @@ public final class FlowState {
     if (inherits && !added.contains(FlowLabel.UNTRUSTED)) {
       added.add(FlowLabel.UNTRUSTED);
     }
-    labels.addAll(added);
+    if (labels.addAll(added)) {
+      labelList = List.copyOf(labels);
+    }
     if (origins.size() >= MAX_ORIGINS) {
       saturated = true;
       return null;
@@ -258,21 +263,27 @@ public final class FlowState {
       }
     }
     if (external) {
-      String tail = egressCompact.length() > Fingerprints.WINDOW - 1
-          ? egressCompact.substring(egressCompact.length() - (Fingerprints.WINDOW - 1)) : egressCompact.toString();
-      Hit spanning = hits(tail + joinedCompact);
-      Origin chunkOrigin = spanning.count() >= MIN_HITS ? origins.get(spanning.origin()) : null;
-      String rawTail = egressRaw.length() > 512 ? egressRaw.substring(egressRaw.length() - 512) : egressRaw.toString();
-      if (chunkOrigin == null && !rawTail.isEmpty()) {
-        List<String> decoded = Fingerprints.decodedVariants(rawTail + joinedRaw);
-        for (int v = 1; v < decoded.size() && chunkOrigin == null; v++) {
-          Hit h = hits(Fingerprints.compact(decoded.get(v)));
-          chunkOrigin = h.count() >= MIN_HITS ? origins.get(h.origin()) : null;
+      // windows are matched only when the session has read something sensitive: with none, no
+      // spanning, decoded or per-argument chunk can hit, so their tails are not even built
+      Origin chunkOrigin = null;
+      String argName = null;
+      if (matchWindows) {
+        String tail = egressCompact.length() > Fingerprints.WINDOW - 1
+            ? egressCompact.substring(egressCompact.length() - (Fingerprints.WINDOW - 1)) : egressCompact.toString();
+        Hit spanning = hits(tail + joinedCompact);
+        chunkOrigin = spanning.count() >= MIN_HITS ? origins.get(spanning.origin()) : null;
+        String rawTail = egressRaw.length() > 512 ? egressRaw.substring(egressRaw.length() - 512) : egressRaw.toString();
+        if (chunkOrigin == null && !rawTail.isEmpty()) {
+          List<String> decoded = Fingerprints.decodedVariants(rawTail + joinedRaw);
+          for (int v = 1; v < decoded.size() && chunkOrigin == null; v++) {
+            Hit h = hits(Fingerprints.compact(decoded.get(v)));
+            chunkOrigin = h.count() >= MIN_HITS ? origins.get(h.origin()) : null;
+          }
         }
       }
-      String argName = arguments.keySet().stream().findFirst().orElse("");
       for (Map.Entry<String, List<String>> arg : arguments.entrySet()) {
-        String compact = Fingerprints.compact(String.join("", arg.getValue()));
+        List<String> values = arg.getValue();
+        String compact = Fingerprints.compact(values.size() == 1 ? values.get(0) : String.join("", values));
         StringBuilder stream = egressByArgument.get(arg.getKey());
         if (stream == null && egressByArgument.size() < MAX_EGRESS_ARGUMENTS) {
           stream = new StringBuilder();
@@ -281,7 +292,7 @@ public final class FlowState {
         if (stream == null) {
           continue;
         }
-        if (chunkOrigin == null && !stream.isEmpty()) {
+        if (matchWindows && chunkOrigin == null && !stream.isEmpty()) {
           String argTail = stream.length() > Fingerprints.WINDOW - 1 ? stream.substring(stream.length() - (Fingerprints.WINDOW - 1)) : stream.toString();
           Hit h = hits(argTail + compact);
           if (h.count() >= MIN_HITS) {
@@ -291,17 +302,35 @@ public final class FlowState {
         }
         append(stream, compact, Fingerprints.WINDOW * 4);
       }
+      if (argName == null) {
+        argName = firstKey(arguments);
+      }
       if (chunkOrigin != null && carried.isEmpty()) {
         carried.add(new Carried(argName, chunkOrigin, Match.CHUNKED));
         tainted += Math.max(1, joinedCompact.length());
       }
-      if (carried.isEmpty() && saturated && labels.stream().anyMatch(l -> FlowLabel.rank(l) >= 2 && !l.equals(FlowLabel.UNTRUSTED))) {
-        carried.add(new Carried(arguments.keySet().stream().findFirst().orElse(""), null, Match.SATURATED));
+      if (carried.isEmpty() && saturated && holdsSensitiveLabel()) {
+        carried.add(new Carried(firstKey(arguments), null, Match.SATURATED));
       }
       append(egressCompact, joinedCompact, EGRESS_TAIL);
       append(egressRaw, joinedRaw, EGRESS_TAIL);
     }
     return new Inspection(carried, untrustedKeys, tainted);
+  }
+
+  private static String firstKey(Map<String, ?> arguments) {
+    return arguments.isEmpty() ? "" : arguments.keySet().iterator().next();
+  }
+
+  /** Whether the session has read something confidential or secret (rank 2 and up, untrusted aside). */
+  private boolean holdsSensitiveLabel() {
+    for (int i = 0; i < labelList.size(); i++) {
+      String l = labelList.get(i);
+      if (FlowLabel.rank(l) >= 2 && !l.equals(FlowLabel.UNTRUSTED)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a token (a key-argument form) appears in some trusted output of this session. */

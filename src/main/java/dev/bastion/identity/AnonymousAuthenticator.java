@@ -16,10 +16,11 @@ import java.util.Optional;
 public final class AnonymousAuthenticator implements Authenticator {
   public static final String AUTH_METHOD = "anonymous";
 
-  private final Principal principal;
+  /** The one answer, built once: principals and results are immutable. */
+  private final AuthResult.Authenticated authenticated;
 
   public AnonymousAuthenticator(AgentConfig agent) {
-    this.principal = Principal.agent(agent.id(), agent.roles(), AUTH_METHOD);
+    this.authenticated = new AuthResult.Authenticated(Principal.agent(agent.id(), agent.roles(), AUTH_METHOD));
   }
 
   /** The authenticator for the configured anonymous agent, if there is one. */
@@ -34,6 +35,6 @@ public final class AnonymousAuthenticator implements Authenticator {
 
   @Override
   public AuthResult authenticate(Exchange.Credential credential) {
-    return credential.present() || !credential.scheme().isEmpty() ? AuthResult.ABSTAINED : new AuthResult.Authenticated(principal);
+    return credential.present() || !credential.scheme().isEmpty() ? AuthResult.ABSTAINED : authenticated;
   }
 }

@@ -27,7 +27,8 @@ public final class ApiKeyAuthenticator implements Authenticator {
 
   public static final String AUTH_METHOD = "api_key";
 
-  private record Entry(byte[] digest, String agentId, List<String> roles) {}
+  /** One configured key digest and the (immutable) answer for it, built once at config load. */
+  private record Entry(byte[] digest, AuthResult.Authenticated authenticated) {}
 
   private final List<Entry> entries;
 
@@ -38,7 +39,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
         if (digest.length != 32) {
           throw new IllegalArgumentException("agent " + agent.id() + ": a key digest must be 32 bytes (SHA-256), got " + digest.length);
         }
-        list.add(new Entry(digest.clone(), agent.id(), agent.roles()));
+        list.add(new Entry(digest.clone(), new AuthResult.Authenticated(Principal.agent(agent.id(), agent.roles(), AUTH_METHOD))));
       }
     }
     this.entries = List.copyOf(list);
@@ -77,7 +78,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
     if (matches > 1) {
       return new AuthResult.Rejected(AuthResult.Rejection.INVALID_CREDENTIAL, "api key digest is configured for more than one agent");
     }
-    return new AuthResult.Authenticated(Principal.agent(match.agentId(), match.roles(), AUTH_METHOD));
+    return match.authenticated();
   }
 
   /**

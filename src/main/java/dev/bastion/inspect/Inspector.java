@@ -77,21 +77,30 @@ public final class Inspector {
 
   public Inspection inspect(JsonNode tree, Direction direction, String location) {
     Walk walk = new Walk(direction);
-    JsonNode out = walk.node(tree, location);
-    return new Inspection(out, walk.findings, walk.blocked);
+    JsonNode out = walk.node(tree, location, null, -1);
+    return new Inspection(out, walk.findings == null ? List.of() : walk.findings, walk.blocked);
   }
 
   /** Redacts every detector hit in the tree regardless of configured actions (for audit copies). */
   public JsonNode redactAll(JsonNode tree) {
     Walk walk = new Walk(null);
-    JsonNode out = walk.node(tree, "");
+    JsonNode out = walk.node(tree, "", null, -1);
     return out == null ? tree : out;
+  }
+
+  /**
+   * A node's JSON pointer: its parent's, then its key or index (neither for the root). Put into a
+   * string only when something is reported there or a container passes it on, not for every leaf.
+   */
+  private static String path(String parent, String key, int index) {
+    return key != null ? parent + "/" + key : index >= 0 ? parent + "/" + index : parent;
   }
 
   private final class Walk {
     final Direction direction;
-    final List<Finding> findings = new ArrayList<>();
-    final Set<String> seen = new HashSet<>();
+    /** Created on the first finding: most trees have none. */
+    List<Finding> findings;
+    Set<String> seen;
     boolean blocked;
     long budget = maxResultChars;
 
@@ -99,23 +108,35 @@ public final class Inspector {
       this.direction = direction;
     }
 
-    /** The replacement for {@code node}, or null if it is unchanged. */
-    JsonNode node(JsonNode node, String path) {
+    /** Adds a finding unless the same detector already reported at the same path. */
+    void report(String detector, String path, Finding finding) {
+      if (seen == null) {
+        seen = new HashSet<>();
+        findings = new ArrayList<>();
+      }
+      if (seen.add(detector + "\u0000" + path)) {
+        findings.add(finding);
+      }
+    }
+
+    /** The replacement for the node at {@code path(parent, key, index)}, or null if it is unchanged. */
+    JsonNode node(JsonNode node, String parent, String key, int index) {
       if (node == null) {
         return null;
       }
       if (node.isString()) {
-        String s = text(node.asString(), path);
+        String s = text(node.asString(), parent, key, index);
         return s == null ? null : StringNode.valueOf(s);
       }
       if (node.isObject()) {
+        String path = path(parent, key, index);
         ObjectNode copy = null;
         boolean binary = node.has("mimeType") && !node.path("mimeType").asString("").startsWith("text/");
         for (Map.Entry<String, JsonNode> e : node.properties()) {
           if (binary && (e.getKey().equals("data") || e.getKey().equals("blob"))) {
             continue;
           }
-          JsonNode r = node(e.getValue(), path + "/" + e.getKey());
+          JsonNode r = node(e.getValue(), path, e.getKey(), -1);
           if (r != null) {
             if (copy == null) {
               copy = ((ObjectNode) node).deepCopy();
@@ -126,9 +147,10 @@ public final class Inspector {
         return copy;
       }
       if (node.isArray()) {
+        String path = path(parent, key, index);
         ArrayNode copy = null;
         for (int i = 0; i < node.size(); i++) {
-          JsonNode r = node(node.get(i), path + "/" + i);
+          JsonNode r = node(node.get(i), path, null, i);
           if (r != null) {
             if (copy == null) {
               copy = ((ArrayNode) node).deepCopy();
@@ -142,11 +164,12 @@ public final class Inspector {
     }
 
     /** The rewritten string, or null if unchanged. */
-    String text(String original, String path) {
+    String text(String original, String parent, String key, int index) {
       String s = original;
       boolean limited = false;
+      String path = null;
       if (direction == Direction.RESPONSE) {
-        String bounded = limits(s, path);
+        String bounded = limits(s, parent, key, index);
         if (bounded != null) {
           s = bounded;
           limited = true;
@@ -161,8 +184,9 @@ public final class Inspector {
       boolean canonicalize = false;
       for (Hit h : r.hits()) {
         Action a = direction == null ? Action.REDACT : action(h.category(), h.detector(), direction);
-        if (direction != null && seen.add(h.detector() + "\u0000" + path)) {
-          findings.add(new Finding(h.category().id(), h.detector(), direction.id(), a.name().toLowerCase(java.util.Locale.ROOT), path));
+        if (direction != null) {
+          path = path == null ? path(parent, key, index) : path;
+          report(h.detector(), path, new Finding(h.category().id(), h.detector(), direction.id(), a.name().toLowerCase(java.util.Locale.ROOT), path));
         }
         switch (a) {
           case BLOCK -> blocked = true;
@@ -184,17 +208,17 @@ public final class Inspector {
     }
 
     /** Applies the size and line limits; returns the bounded text or null if within limits. */
-    String limits(String s, String path) {
+    String limits(String s, String parent, String key, int index) {
       String out = null;
       if (s.length() > maxLineChars && longestLine(s) > maxLineChars) {
         out = Redaction.truncateLines(s, maxLineChars);
-        overflow("max_line_chars", path);
+        overflow("max_line_chars", path(parent, key, index));
       }
       String cur = out == null ? s : out;
       if (cur.length() > budget) {
         int keep = (int) Math.max(0, budget);
         out = cur.substring(0, keep) + "…[TRUNCATED: " + (cur.length() - keep) + " chars over max_result_chars]";
-        overflow("max_result_chars", path);
+        overflow("max_result_chars", path(parent, key, index));
         budget = 0;
       } else {
         budget -= cur.length();
@@ -205,9 +229,7 @@ public final class Inspector {
     void overflow(String detector, String path) {
       boolean block = onOversize == FirewallConfig.Oversize.BLOCK;
       blocked |= block;
-      if (seen.add(detector + "\u0000" + path)) {
-        findings.add(new Finding("limit", detector, direction.id(), block ? "block" : "redact", path));
-      }
+      report(detector, path, new Finding("limit", detector, direction.id(), block ? "block" : "redact", path));
     }
   }
 

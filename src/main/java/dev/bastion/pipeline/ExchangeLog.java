@@ -18,9 +18,10 @@ public final class ExchangeLog {
   private String createdSessionId;
   private Duration upstreamLatency;
   private String upstreamOutcome;
-  private final List<String> notes = new ArrayList<>();
-  private final List<String> shadowDecisions = new ArrayList<>();
-  private final List<Finding> findings = new ArrayList<>();
+  // created on first use: most exchanges have no notes, shadow decisions or findings
+  private List<String> notes;
+  private List<String> shadowDecisions;
+  private List<Finding> findings;
   private tools.jackson.databind.JsonNode originalResult;
 
   public Principal principal() {
@@ -71,19 +72,19 @@ public final class ExchangeLog {
 
   /** Free-form, low-cardinality annotations from stages (e.g. "shadow rule r1 would deny"). */
   public void note(String note) {
-    notes.add(note);
+    (notes == null ? notes = new ArrayList<>(4) : notes).add(note);
   }
 
   public List<String> notes() {
-    return Collections.unmodifiableList(notes);
+    return notes == null ? List.of() : Collections.unmodifiableList(notes);
   }
 
   public void shadow(String decision) {
-    shadowDecisions.add(decision);
+    (shadowDecisions == null ? shadowDecisions = new ArrayList<>(4) : shadowDecisions).add(decision);
   }
 
   public List<String> shadowDecisions() {
-    return Collections.unmodifiableList(shadowDecisions);
+    return shadowDecisions == null ? List.of() : Collections.unmodifiableList(shadowDecisions);
   }
 
   /** The session's information-flow labels once the exchange is done (set by the flow stage). */
@@ -97,11 +98,14 @@ public final class ExchangeLog {
 
   /** Adds what the firewall's inspection found (request or response side). */
   public void findings(List<Finding> found) {
-    findings.addAll(found);
+    if (found.isEmpty()) {
+      return;
+    }
+    (findings == null ? findings = new ArrayList<>(found.size()) : findings).addAll(found);
   }
 
   public List<Finding> findings() {
-    return Collections.unmodifiableList(findings);
+    return findings == null ? List.of() : Collections.unmodifiableList(findings);
   }
 
   /**

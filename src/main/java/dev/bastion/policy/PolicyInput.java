@@ -65,7 +65,21 @@ public record PolicyInput(
         session,
         exchange.receivedAt() == null ? Instant.now() : exchange.receivedAt(),
         exchange.remoteAddress(),
-        exchange.log().findings().stream().filter(f -> f.direction().equals("request")).toList(),
+        requestSide(exchange.log().findings()),
         List.of());
+  }
+
+  /** The findings of the request direction, in order (no copy when there are none). */
+  static List<Finding> requestSide(List<Finding> findings) {
+    if (findings.isEmpty()) {
+      return List.of();
+    }
+    java.util.ArrayList<Finding> out = new java.util.ArrayList<>(findings.size());
+    for (Finding f : findings) {
+      if (f.direction().equals("request")) {
+        out.add(f);
+      }
+    }
+    return out;
   }
 }

@@ -105,8 +105,12 @@ public final class PolicyStage implements Stage {
     PolicyEvaluation evaluation = policy.get().decide(PolicyInput.of(exchange, sessions.apply(exchange)));
     Decision decision = evaluation.decision();
     exchange.log().decision(decision);
-    evaluation.shadow().forEach(exchange.log()::shadow);
-    evaluation.notes().forEach(exchange.log()::note);
+    for (String shadow : evaluation.shadow()) {
+      exchange.log().shadow(shadow);
+    }
+    for (String note : evaluation.notes()) {
+      exchange.log().note(note);
+    }
     return switch (decision) {
       case Decision.Allow a -> chain.proceed(exchange);
       case Decision.Deny d -> new Outcome.Failure(Fault.of(d.reason(), d.message(), d.ruleIds()));

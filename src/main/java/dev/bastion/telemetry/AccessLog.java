@@ -78,8 +78,13 @@ public final class AccessLog implements AutoCloseable {
     return dropped.get();
   }
 
+  /** The writer's block builder: its first size, and the most it keeps between batches. */
+  static final int INITIAL_BLOCK = 1 << 14;
+  static final int MAX_KEPT_BLOCK = 1 << 20;
+
   private void drain() {
     List<String> batch = new ArrayList<>(256);
+    StringBuilder block = new StringBuilder(INITIAL_BLOCK);
     while (!closed || !queue.isEmpty()) {
       try {
         String first = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -98,15 +103,15 @@ public final class AccessLog implements AutoCloseable {
               : "access log: " + lost + " lines dropped (queue full)");
         }
         if (blocks) {
-          int size = 0;
-          for (String line : batch) {
-            size += line.length() + 1;
-          }
-          StringBuilder block = new StringBuilder(size);
+          // one builder for every batch (this thread's own), dropped when a huge batch grew it
+          block.setLength(0);
           for (String line : batch) {
             block.append(line).append('\n');
           }
           sink.accept(block.toString());
+          if (block.capacity() > MAX_KEPT_BLOCK) {
+            block = new StringBuilder(INITIAL_BLOCK);
+          }
         } else {
           for (String line : batch) {
             sink.accept(line);

@@ -132,7 +132,8 @@ final class AccessLogStage implements Stage {
    * this replaced; AccessLineEquivalenceTest pins the two to the same text).
    */
   static String json(JsonFields f) {
-    StringBuilder b = new StringBuilder(320);
+    // a forwarded call's line with trace ids is ~330 characters: room for it without a regrowth
+    StringBuilder b = new StringBuilder(512);
     b.append("{\"ts\":\"");
     Timestamps.append(b, f.ts());
     b.append("\",\"logger\":\"bastion.access\"");

@@ -104,6 +104,28 @@ class FingerprintsTest {
   }
 
   @Test
+  void chunksSentBeforeTheSessionReadAnythingSensitiveStillJoinLaterOnes() {
+    // with nothing sensitive read there are no windows to match, but the egress tails must still grow
+    FlowState s = new FlowState();
+    s.observe("web__fetch", "x2", WEB, List.of(PAGE), Set.of());
+    for (String early : List.of("the At", "las ac", "quisit", "ion cl")) {
+      FlowState.Inspection before = s.inspect(arg("q", early), List.of(), true);
+      assertThat(before.carried()).isEmpty();
+      assertThat(before.taintedBytes()).isZero();
+    }
+    s.observe("docs__read", "x1", PRIVATE, List.of(NOTE), Set.of());
+    FlowState.Inspection next = s.inspect(arg("q", "oses o"), List.of(), true);
+    assertThat(next.carried()).singleElement().satisfies(c -> {
+      assertThat(c.match()).isEqualTo(FlowState.Match.CHUNKED);
+      assertThat(c.argument()).isEqualTo("q");
+      assertThat(c.origin().target()).isEqualTo("docs__read");
+    });
+    FlowState fresh = new FlowState();
+    fresh.observe("docs__read", "x1", PRIVATE, List.of(NOTE), Set.of());
+    assertThat(fresh.inspect(arg("q", "oses o"), List.of(), true).carried()).as("the chunk alone").isEmpty();
+  }
+
+  @Test
   void unrelatedTextAndInternalCallsCarryNothing() {
     FlowState s = sessionThatRead(NOTE, PAGE);
     assertThat(s.inspect(arg("body", "Thanks for the tips, see you at the all-hands meeting on Thursday."), List.of(), true).carried()).isEmpty();
