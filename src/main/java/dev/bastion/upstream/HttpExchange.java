@@ -15,6 +15,8 @@ final class HttpExchange implements CallWatchdog.Watched {
   private Thread worker; // guarded by this
   private boolean interrupted; // guarded by this
   volatile HttpClientResponse response;
+  /** The connection the request went out on: an aborted exchange closes it, it is never pooled again. */
+  volatile PooledConnection connection;
 
   HttpExchange(PendingCall call, Thread worker, long deadline) {
     this.call = call;
@@ -32,8 +34,12 @@ final class HttpExchange implements CallWatchdog.Watched {
     call.expire();
   }
 
-  /** Closes the response (an unread answer closes its connection) and wakes the worker. */
+  /** Closes the connection and the response and wakes the worker. */
   void abort() {
+    PooledConnection c = connection;
+    if (c != null) {
+      c.closeResource();
+    }
     HttpClientResponse r = response;
     if (r != null) {
       try {

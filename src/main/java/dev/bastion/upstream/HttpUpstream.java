@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -52,9 +53,11 @@ import tools.jackson.databind.node.ObjectNode;
  * thread. Only the configured headers are sent, never anything from the agent; redirects are never
  * followed.
  *
- * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream with its own keep-alive
- * connection pool. It is blocking and does its socket I/O on the awaiting thread (no selector
- * thread, no per-request filter chain).
+ * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream writes the requests and parses
+ * the answers, blocking, on the awaiting thread (no selector thread, no per-request filter chain), over
+ * connections of the upstream's own {@link ConnectionPool}: an idle connection is checked without
+ * blocking before it is reused, and no thread watches it meanwhile. A request goes out again (on a new
+ * connection, once) only when a reused connection refused its write before any byte left.
  */
 public final class HttpUpstream implements Upstream {
   private static final System.Logger LOG = System.getLogger(HttpUpstream.class.getName());
@@ -69,10 +72,7 @@ public final class HttpUpstream implements Upstream {
   private static final String ACCEPT_BOTH = "application/json, text/event-stream";
   /**
    * The socket read timeout of a call's POST. The call's own deadline is enforced by {@link
-   * Call#await()}, which aborts the exchange; this only bounds a worker nobody waits for. It must not
-   * be zero: Helidon's pool watches an idle connection with 101 ms reads for as long as its read
-   * timeout, and with zero a single slice is the whole budget, so a reuse that races its expiry (seen
-   * under CPU starvation) fails with "Read timed out".
+   * Call#await()}, which aborts the exchange; this only bounds a worker nobody waits for.
    */
   private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
     /** Bounds a silent GET stream before it is reopened. */
@@ -86,6 +86,7 @@ public final class HttpUpstream implements Upstream {
   private final ServerMessages serverMessages;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Http1Client client;
+  private final ConnectionPool pool;
   private final AtomicLong ids = new AtomicLong();
   private final CallTable calls;
   private final Map<Long, HttpExchange> exchanges = new ConcurrentHashMap<>();
@@ -145,6 +146,14 @@ public final class HttpUpstream implements Upstream {
             .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
             .sendExpectContinue(false)
             .build();
+    this.pool =
+        new ConnectionPool(
+            url,
+            client.prototype().tls(),
+            connect,
+            client.prototype().socketOptions(),
+            client.prototype().dnsResolver(),
+            client.prototype().dnsAddressLookup());
   }
 
   @Override
@@ -224,12 +233,13 @@ public final class HttpUpstream implements Upstream {
     String session = sessionId;
     if (era == Era.LEGACY && session != null) {
       try (HttpClientResponse ignored =
-          base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion).request()) {
+          exchangeOn(() -> base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion), null, null)) {
         // the status does not matter: the session is gone either way
       } catch (RuntimeException e) {
         LOG.log(Level.DEBUG, () -> "upstream " + name + ": DELETE of the session failed: " + e);
       }
     }
+    pool.close();
     client.closeResource();
     executor.shutdownNow();
   }
@@ -459,13 +469,12 @@ public final class HttpUpstream implements Upstream {
   private void run(Kind kind, PendingCall call, HttpExchange exchange, boolean mayRetry) {
     String session = sessionId;
     byte[] body = codec.encode(CallTable.request(call));
-    Http1ClientRequest request = post(kind, call.method(), call.wireParams(), session);
     HttpClientResponse response;
     try {
       if (call.isDone()) {
         return;
       }
-      response = request.submit(body);
+      response = exchangeOn(() -> post(kind, call.method(), call.wireParams(), session), body, exchange);
     } catch (RuntimeException e) {
       if (call.isDone()) {
         return; // aborted: the call already has its outcome
@@ -547,12 +556,14 @@ public final class HttpUpstream implements Upstream {
     getStream.stop();
   }
 
-  private Http1ClientRequest getRequest(String session) {
-    Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
-    if (session != null) {
-      b.header(SESSION_ID, session);
-    }
-    return b;
+  private HttpClientResponse getRequest(String session) {
+    return exchangeOn(() -> {
+      Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
+      if (session != null) {
+        b.header(SESSION_ID, session);
+      }
+      return b;
+    }, null, null);
   }
 
   private void postNotification(String method, ObjectNode params) throws UpstreamException {
@@ -577,29 +588,68 @@ public final class HttpUpstream implements Upstream {
 
   /** POSTs a notification or a response (nothing awaits it, so the socket read is bounded by the timeout). */
   private HttpClientResponse send(JsonRpcMessage message, String method) throws UpstreamException {
-    Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
-    if (era == Era.STATELESS) {
-      b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
-      if (method != null) {
-        b.header(MCP_METHOD, method);
+    Era e0 = era;
+    String version = protocolVersion;
+    String session = sessionId;
+    Supplier<Http1ClientRequest> request = () -> {
+      Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
+      if (e0 == Era.STATELESS) {
+        b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
+        if (method != null) {
+          b.header(MCP_METHOD, method);
+        }
+      } else {
+        if (version != null) {
+          b.header(PROTOCOL_VERSION, version);
+        }
+        if (session != null) {
+          b.header(SESSION_ID, session);
+        }
       }
-    } else {
-      if (protocolVersion != null) {
-        b.header(PROTOCOL_VERSION, protocolVersion);
-      }
-      String session = sessionId;
-      if (session != null) {
-        b.header(SESSION_ID, session);
-      }
-    }
+      return b;
+    };
     try {
-      return b.submit(codec.encode(message));
+      return exchangeOn(request, codec.encode(message), null);
     } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
         throw new UpstreamException(ReasonCode.CANCELLED, "sending to upstream " + name + " was interrupted");
       }
       throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " cannot be reached: " + cause(e), e);
     }
+  }
+
+  /**
+   * Sends a request ({@code body} null: without entity) on a pooled connection and returns the
+   * answer's head. A reused connection whose write failed before the kernel took any byte of the
+   * request (the server closed it after the pool's check) is replaced by a new one, once; a request
+   * that may have reached the server is never sent again, whatever it was.
+   */
+  private HttpClientResponse exchangeOn(Supplier<Http1ClientRequest> request, byte[] body, HttpExchange exchange) {
+    PooledConnection c = pool.acquire();
+    try {
+      return sendOn(c, request.get(), body, exchange);
+    } catch (RuntimeException e) {
+      c.closeResource();
+      if (!c.reused() || !c.refusedBeforeAnyByte() || Thread.currentThread().isInterrupted()) {
+        throw e;
+      }
+      LOG.log(Level.DEBUG, () -> "upstream " + name + ": a kept-alive connection was closed by the server before the request left; sending on a new one: " + cause(e));
+    }
+    PooledConnection fresh = pool.connect();
+    try {
+      return sendOn(fresh, request.get(), body, exchange);
+    } catch (RuntimeException e) {
+      fresh.closeResource();
+      throw e;
+    }
+  }
+
+  private static HttpClientResponse sendOn(PooledConnection c, Http1ClientRequest request, byte[] body, HttpExchange exchange) {
+    if (exchange != null) {
+      exchange.connection = c;
+    }
+    request.connection(c);
+    return body == null ? request.request() : request.submit(body);
   }
 
   /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
