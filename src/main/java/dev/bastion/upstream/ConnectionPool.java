@@ -102,6 +102,15 @@ final class ConnectionPool implements AutoCloseable {
     return idleCount.get();
   }
 
+  /** How many idle connections pass the reuse check now (tests: a server's close has arrived). */
+  int idleStillOpen() {
+    int n = 0;
+    for (PooledConnection c : idle) {
+      n += c.stillOpen() ? 1 : 0;
+    }
+    return n;
+  }
+
   @Override
   public void close() {
     closed = true;

@@ -244,6 +244,11 @@ public final class HttpUpstream implements Upstream {
     executor.shutdownNow();
   }
 
+  /** The upstream's keep-alive connections (tests). */
+  ConnectionPool connections() {
+    return pool;
+  }
+
   private void ready() throws UpstreamException {
     switch (health) {
       case READY -> {}
