@@ -6,8 +6,10 @@ import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.ReasonCode;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.Proxy;
@@ -20,6 +22,7 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -70,17 +73,23 @@ public final class HttpUpstream implements Upstream {
   private static final HeaderName TRACEPARENT_HEADER = HeaderNames.create("traceparent");
   private static final HeaderName TRACESTATE_HEADER = HeaderNames.create("tracestate");
   private static final String ACCEPT_BOTH = "application/json, text/event-stream";
+  // the fixed headers are built once, with their HTTP/1.1 bytes cached
+  private static final Header ACCEPT_BOTH_HEADER = HeaderValues.createCached(ACCEPT, ACCEPT_BOTH);
+  private static final Header ACCEPT_SSE_HEADER = HeaderValues.createCached(ACCEPT, "text/event-stream");
+  private static final Header JSON_HEADER = HeaderValues.createCached(CONTENT_TYPE, "application/json");
+  private static final Header STATELESS_VERSION_HEADER = HeaderValues.createCached(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
   /**
-   * The socket read timeout of a call's POST. The call's own deadline is enforced by {@link
-   * Call#await()}, which aborts the exchange; this only bounds a worker nobody waits for.
+   * The socket read timeout of a call's POST: none. Every exchange is watched by the {@link
+   * CallWatchdog}, which aborts it (closing its connection) once the call's deadline passes, so the
+   * reads need no timed park of their own.
    */
-  private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
+  private static final Duration CALL_READ_TIMEOUT = Duration.ZERO;
     /** Bounds a silent GET stream before it is reopened. */
   private static final Duration GET_STREAM_READ_TIMEOUT = Duration.ofMinutes(60);
 
   private final String name;
   private final URI url;
-  private final Map<HeaderName, String> headers;
+  private final List<Header> headers;
   private final Duration timeout;
   private final JsonRpcCodec codec;
   private final ServerMessages serverMessages;
@@ -125,7 +134,11 @@ public final class HttpUpstream implements Upstream {
     if (configured.keySet().stream().noneMatch(h -> h.lowerCase().equals("user-agent"))) {
       configured.put(HeaderNames.USER_AGENT, Protocol.CLIENT_NAME + "/" + Protocol.CLIENT_VERSION);
     }
-    this.headers = configured;
+    // a cached header holds its value's US-ASCII bytes: only for ASCII values, the others as before
+    this.headers =
+        configured.entrySet().stream()
+            .map(h -> h.getValue().chars().allMatch(c -> c < 0x80) ? HeaderValues.createCached(h.getKey(), h.getValue()) : HeaderValues.create(h.getKey(), h.getValue()))
+            .toList();
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();
     this.serverMessages = context.serverMessages();
@@ -431,19 +444,21 @@ public final class HttpUpstream implements Upstream {
   /** A request to the upstream's URL carrying the configured headers. */
   private Http1ClientRequest base(Method method, Duration readTimeout) {
     Http1ClientRequest b = client.method(method).readTimeout(readTimeout);
-    headers.forEach((k, v) -> b.header(k, v));
+    for (Header h : headers) {
+      b.header(h);
+    }
     return b;
   }
 
   private Http1ClientRequest post(Kind kind, String method, ObjectNode params, String session) {
-    Http1ClientRequest b = base(Method.POST, CALL_READ_TIMEOUT).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
+    Http1ClientRequest b = base(Method.POST, CALL_READ_TIMEOUT).header(ACCEPT_BOTH_HEADER).header(JSON_HEADER);
     switch (kind) {
-      case DISCOVER -> b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
+      case DISCOVER -> b.header(STATELESS_VERSION_HEADER).header(MCP_METHOD, method);
       case INITIALIZE -> {}
       case CALL -> {
         traceHeaders(b, params);
         if (era == Era.STATELESS) {
-          b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
+          b.header(STATELESS_VERSION_HEADER).header(MCP_METHOD, method);
           String mcpName = WireHeaders.mcpName(method, params);
           if (mcpName != null) {
             b.header(MCP_NAME, WireHeaders.headerValue(mcpName));
@@ -563,7 +578,7 @@ public final class HttpUpstream implements Upstream {
 
   private HttpClientResponse getRequest(String session) {
     return exchangeOn(() -> {
-      Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
+      Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT_SSE_HEADER).header(PROTOCOL_VERSION, protocolVersion);
       if (session != null) {
         b.header(SESSION_ID, session);
       }
@@ -597,9 +612,9 @@ public final class HttpUpstream implements Upstream {
     String version = protocolVersion;
     String session = sessionId;
     Supplier<Http1ClientRequest> request = () -> {
-      Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
+      Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT_BOTH_HEADER).header(JSON_HEADER);
       if (e0 == Era.STATELESS) {
-        b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
+        b.header(STATELESS_VERSION_HEADER);
         if (method != null) {
           b.header(MCP_METHOD, method);
         }
