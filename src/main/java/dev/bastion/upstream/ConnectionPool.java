@@ -4,6 +4,8 @@ import io.helidon.common.socket.SocketOptions;
 import io.helidon.common.tls.Tls;
 import io.helidon.webclient.api.DnsAddressLookup;
 import io.helidon.webclient.spi.DnsResolver;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -45,8 +47,14 @@ final class ConnectionPool implements AutoCloseable {
     this.dnsLookup = dnsLookup;
   }
 
-  /** An idle connection that is still open, else a new one. */
+  /**
+   * An idle connection that is still open, else a new one. An interrupted thread gets none: its
+   * first channel operation would close whatever connection it touched.
+   */
   PooledConnection acquire() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new UncheckedIOException(new InterruptedIOException("interrupted before the request was sent"));
+    }
     PooledConnection c;
     while ((c = idle.pollFirst()) != null) {
       idleCount.decrementAndGet();

@@ -159,6 +159,22 @@ class ConnectionPoolTest {
   }
 
   @Test
+  void anInterruptedThreadGetsNoConnectionAndLeavesTheIdleOnesOpen() throws Exception {
+    Pair p = connect();
+    p.client().releaseResource();
+
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> pool.acquire()).isInstanceOf(UncheckedIOException.class);
+    } finally {
+      Thread.interrupted();
+    }
+
+    assertThat(pool.acquire()).as("the idle connection was not touched").isSameAs(p.client());
+    p.server().close();
+  }
+
+  @Test
   void aClosedPoolKeepsNothing() throws Exception {
     Pair p = connect();
     pool.close();
