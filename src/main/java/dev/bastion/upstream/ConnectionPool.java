@@ -34,6 +34,7 @@ final class ConnectionPool implements AutoCloseable {
   private final ConcurrentLinkedDeque<PooledConnection> idle = new ConcurrentLinkedDeque<>();
   private final AtomicInteger idleCount = new AtomicInteger();
   private final AtomicLong opened = new AtomicLong();
+  private final AtomicLong leases = new AtomicLong();
   private volatile boolean closed;
 
   ConnectionPool(URI url, Tls tls, Duration connectTimeout, SocketOptions socketOptions, DnsResolver dnsResolver, DnsAddressLookup dnsLookup) {
@@ -59,7 +60,7 @@ final class ConnectionPool implements AutoCloseable {
     while ((c = idle.pollFirst()) != null) {
       idleCount.decrementAndGet();
       if (c.stillOpen()) {
-        c.lease(true);
+        c.lease(true, leases.incrementAndGet());
         return c;
       }
       c.closeResource();
@@ -75,7 +76,7 @@ final class ConnectionPool implements AutoCloseable {
     InetSocketAddress target = new InetSocketAddress(dnsResolver.resolveAddress(host, dnsLookup), port);
     PooledConnection c = PooledConnection.open(this, target, tls, connectTimeout, socketOptions);
     opened.incrementAndGet();
-    c.lease(false);
+    c.lease(false, leases.incrementAndGet());
     if (closed) {
       c.closeResource();
       throw new IllegalStateException("the connection pool is closed");

@@ -666,7 +666,7 @@ public final class HttpUpstream implements Upstream {
 
   private static HttpClientResponse sendOn(PooledConnection c, Http1ClientRequest request, byte[] body, HttpExchange exchange) {
     if (exchange != null) {
-      exchange.connection = c;
+      exchange.sentOn(c);
     }
     request.connection(c);
     return body == null ? request.request() : request.submit(body);

@@ -47,6 +47,7 @@ final class PooledConnection implements ClientConnection {
   private final boolean tls;
   private final ByteBuffer probe = ByteBuffer.allocate(1);
   private volatile boolean closed;
+  private long lease; // guarded by this: which request the connection carries
   private boolean reused; // owned by the leasing thread
   private long sent; // bytes of the current request the kernel accepted (plain connections)
   private IOException writeFailure; // why the current request's write failed, if it did
@@ -90,11 +91,27 @@ final class PooledConnection implements ClientConnection {
     }
   }
 
-  /** Starts a request on this connection (the pool calls it when it hands the connection out). */
-  void lease(boolean fromPool) {
+  /** Starts request {@code id} on this connection (the pool calls it when it hands the connection out). */
+  synchronized void lease(boolean fromPool, long id) {
+    lease = id;
     reused = fromPool;
     sent = 0;
     writeFailure = null;
+  }
+
+  /** The request the connection carries now. */
+  synchronized long lease() {
+    return lease;
+  }
+
+  /**
+   * Closes the connection if it still carries request {@code id}: an abort that comes after its
+   * request ended must not close a connection another request has taken over since.
+   */
+  synchronized void abort(long id) {
+    if (lease == id) {
+      closeResource();
+    }
   }
 
   /** Whether the connection already carried a request before this one. */

@@ -108,7 +108,7 @@ class ConnectionPoolTest {
     p.server().close(); // a reset: the next write fails without the kernel taking a byte
     PooledConnection c = p.client();
     await().atMost(Duration.ofSeconds(20)).until(() -> {
-      c.lease(true);
+      c.lease(true, -1);
       try {
         c.writer().write(BufferData.create("POST /mcp HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
         return false; // the reset had not arrived yet: that write went nowhere, try again
@@ -171,6 +171,22 @@ class ConnectionPoolTest {
     }
 
     assertThat(pool.acquire()).as("the idle connection was not touched").isSameAs(p.client());
+    p.server().close();
+  }
+
+  @Test
+  void anAbortClosesTheConnectionOnlyWhileItCarriesTheAbortedRequest() throws Exception {
+    Pair p = connect();
+    long first = p.client().lease();
+    p.client().releaseResource();
+    PooledConnection again = pool.acquire(); // another request took the connection over
+    assertThat(again).isSameAs(p.client());
+
+    again.abort(first); // the first request's late abort
+
+    assertThat(again.isConnected()).as("the later request's connection is left alone").isTrue();
+    again.abort(again.lease());
+    assertThat(again.isConnected()).isFalse();
     p.server().close();
   }
 
