@@ -1,7 +1,6 @@
 package dev.bastion.upstream;
 
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.http1.Http1ClientRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -23,18 +22,18 @@ final class GetStream {
 
   private final String name;
   private final HttpAnswers answers;
-  private final Function<String, Http1ClientRequest> requests;
+  private final Function<String, HttpClientResponse> requests;
   private final BooleanSupplier closed;
   private final Supplier<String> sessionId;
   private volatile Thread thread;
   private volatile HttpClientResponse body;
 
   /**
-   * @param requests the GET for a session id (with the configured and protocol headers)
+   * @param requests sends the GET for a session id (with the configured and protocol headers) and returns the answer
    * @param closed whether the upstream is closed
    * @param sessionId the upstream's current session id
    */
-  GetStream(String name, HttpAnswers answers, Function<String, Http1ClientRequest> requests, BooleanSupplier closed, Supplier<String> sessionId) {
+  GetStream(String name, HttpAnswers answers, Function<String, HttpClientResponse> requests, BooleanSupplier closed, Supplier<String> sessionId) {
     this.name = name;
     this.answers = answers;
     this.requests = requests;
@@ -66,9 +65,8 @@ final class GetStream {
   private void loop(String session) {
     long backoff = 1000;
     while (!closed.getAsBoolean() && Objects.equals(session, sessionId.get()) && Thread.currentThread() == thread) {
-      Http1ClientRequest b = requests.apply(session);
       try {
-        HttpClientResponse response = b.request();
+        HttpClientResponse response = requests.apply(session);
         try (response) {
           body = response;
           InputStream in = response.inputStream();

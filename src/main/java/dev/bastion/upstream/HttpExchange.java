@@ -15,6 +15,9 @@ final class HttpExchange implements CallWatchdog.Watched {
   private Thread worker; // guarded by this
   private boolean interrupted; // guarded by this
   volatile HttpClientResponse response;
+  /** The connection the request went out on, and its lease: an abort closes it while it carries this request. */
+  private volatile PooledConnection connection;
+  private volatile long lease;
 
   HttpExchange(PendingCall call, Thread worker, long deadline) {
     this.call = call;
@@ -32,8 +35,12 @@ final class HttpExchange implements CallWatchdog.Watched {
     call.expire();
   }
 
-  /** Closes the response (an unread answer closes its connection) and wakes the worker. */
+  /** Closes the connection and the response and wakes the worker. */
   void abort() {
+    PooledConnection c = connection;
+    if (c != null) {
+      c.abort(lease); // a pair read across a sentOn() never matches: lease ids are unique
+    }
     HttpClientResponse r = response;
     if (r != null) {
       try {
@@ -48,6 +55,12 @@ final class HttpExchange implements CallWatchdog.Watched {
         worker.interrupt();
       }
     }
+  }
+
+  /** The request goes out on {@code c}. */
+  void sentOn(PooledConnection c) {
+    lease = c.lease();
+    connection = c;
   }
 
   /** Ends the exchange on its worker: later aborts no longer interrupt it, and an abort's interrupt is cleared. */

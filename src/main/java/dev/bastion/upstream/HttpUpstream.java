@@ -6,8 +6,10 @@ import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.ReasonCode;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.Proxy;
@@ -20,6 +22,7 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -52,9 +56,11 @@ import tools.jackson.databind.node.ObjectNode;
  * thread. Only the configured headers are sent, never anything from the agent; redirects are never
  * followed.
  *
- * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream with its own keep-alive
- * connection pool. It is blocking and does its socket I/O on the awaiting thread (no selector
- * thread, no per-request filter chain).
+ * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream writes the requests and parses
+ * the answers, blocking, on the awaiting thread (no selector thread, no per-request filter chain), over
+ * connections of the upstream's own {@link ConnectionPool}: an idle connection is checked without
+ * blocking before it is reused, and no thread watches it meanwhile. A request goes out again (on a new
+ * connection, once) only when a reused connection refused its write before any byte left.
  */
 public final class HttpUpstream implements Upstream {
   private static final System.Logger LOG = System.getLogger(HttpUpstream.class.getName());
@@ -67,25 +73,29 @@ public final class HttpUpstream implements Upstream {
   private static final HeaderName TRACEPARENT_HEADER = HeaderNames.create("traceparent");
   private static final HeaderName TRACESTATE_HEADER = HeaderNames.create("tracestate");
   private static final String ACCEPT_BOTH = "application/json, text/event-stream";
+  // the fixed headers are built once, with their HTTP/1.1 bytes cached
+  private static final Header ACCEPT_BOTH_HEADER = HeaderValues.createCached(ACCEPT, ACCEPT_BOTH);
+  private static final Header ACCEPT_SSE_HEADER = HeaderValues.createCached(ACCEPT, "text/event-stream");
+  private static final Header JSON_HEADER = HeaderValues.createCached(CONTENT_TYPE, "application/json");
+  private static final Header STATELESS_VERSION_HEADER = HeaderValues.createCached(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
   /**
-   * The socket read timeout of a call's POST. The call's own deadline is enforced by {@link
-   * Call#await()}, which aborts the exchange; this only bounds a worker nobody waits for. It must not
-   * be zero: Helidon's pool watches an idle connection with 101 ms reads for as long as its read
-   * timeout, and with zero a single slice is the whole budget, so a reuse that races its expiry (seen
-   * under CPU starvation) fails with "Read timed out".
+   * The socket read timeout of a call's POST: none. Every exchange is watched by the {@link
+   * CallWatchdog}, which aborts it (closing its connection) once the call's deadline passes, so the
+   * reads need no timed park of their own.
    */
-  private static final Duration CALL_READ_TIMEOUT = Duration.ofMinutes(60);
+  private static final Duration CALL_READ_TIMEOUT = Duration.ZERO;
     /** Bounds a silent GET stream before it is reopened. */
   private static final Duration GET_STREAM_READ_TIMEOUT = Duration.ofMinutes(60);
 
   private final String name;
   private final URI url;
-  private final Map<HeaderName, String> headers;
+  private final List<Header> headers;
   private final Duration timeout;
   private final JsonRpcCodec codec;
   private final ServerMessages serverMessages;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Http1Client client;
+  private final ConnectionPool pool;
   private final AtomicLong ids = new AtomicLong();
   private final CallTable calls;
   private final Map<Long, HttpExchange> exchanges = new ConcurrentHashMap<>();
@@ -124,7 +134,11 @@ public final class HttpUpstream implements Upstream {
     if (configured.keySet().stream().noneMatch(h -> h.lowerCase().equals("user-agent"))) {
       configured.put(HeaderNames.USER_AGENT, Protocol.CLIENT_NAME + "/" + Protocol.CLIENT_VERSION);
     }
-    this.headers = configured;
+    // a cached header holds its value's US-ASCII bytes: only for ASCII values, the others as before
+    this.headers =
+        configured.entrySet().stream()
+            .map(h -> h.getValue().chars().allMatch(c -> c < 0x80) ? HeaderValues.createCached(h.getKey(), h.getValue()) : HeaderValues.create(h.getKey(), h.getValue()))
+            .toList();
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();
     this.serverMessages = context.serverMessages();
@@ -145,6 +159,14 @@ public final class HttpUpstream implements Upstream {
             .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
             .sendExpectContinue(false)
             .build();
+    this.pool =
+        new ConnectionPool(
+            url,
+            client.prototype().tls(),
+            connect,
+            client.prototype().socketOptions(),
+            client.prototype().dnsResolver(),
+            client.prototype().dnsAddressLookup());
   }
 
   @Override
@@ -224,14 +246,20 @@ public final class HttpUpstream implements Upstream {
     String session = sessionId;
     if (era == Era.LEGACY && session != null) {
       try (HttpClientResponse ignored =
-          base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion).request()) {
+          exchangeOn(() -> base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion), null, null)) {
         // the status does not matter: the session is gone either way
       } catch (RuntimeException e) {
         LOG.log(Level.DEBUG, () -> "upstream " + name + ": DELETE of the session failed: " + e);
       }
     }
+    pool.close();
     client.closeResource();
     executor.shutdownNow();
+  }
+
+  /** The upstream's keep-alive connections (tests). */
+  ConnectionPool connections() {
+    return pool;
   }
 
   private void ready() throws UpstreamException {
@@ -416,19 +444,21 @@ public final class HttpUpstream implements Upstream {
   /** A request to the upstream's URL carrying the configured headers. */
   private Http1ClientRequest base(Method method, Duration readTimeout) {
     Http1ClientRequest b = client.method(method).readTimeout(readTimeout);
-    headers.forEach((k, v) -> b.header(k, v));
+    for (Header h : headers) {
+      b.header(h);
+    }
     return b;
   }
 
   private Http1ClientRequest post(Kind kind, String method, ObjectNode params, String session) {
-    Http1ClientRequest b = base(Method.POST, CALL_READ_TIMEOUT).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
+    Http1ClientRequest b = base(Method.POST, CALL_READ_TIMEOUT).header(ACCEPT_BOTH_HEADER).header(JSON_HEADER);
     switch (kind) {
-      case DISCOVER -> b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
+      case DISCOVER -> b.header(STATELESS_VERSION_HEADER).header(MCP_METHOD, method);
       case INITIALIZE -> {}
       case CALL -> {
         traceHeaders(b, params);
         if (era == Era.STATELESS) {
-          b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION).header(MCP_METHOD, method);
+          b.header(STATELESS_VERSION_HEADER).header(MCP_METHOD, method);
           String mcpName = WireHeaders.mcpName(method, params);
           if (mcpName != null) {
             b.header(MCP_NAME, WireHeaders.headerValue(mcpName));
@@ -459,13 +489,12 @@ public final class HttpUpstream implements Upstream {
   private void run(Kind kind, PendingCall call, HttpExchange exchange, boolean mayRetry) {
     String session = sessionId;
     byte[] body = codec.encode(CallTable.request(call));
-    Http1ClientRequest request = post(kind, call.method(), call.wireParams(), session);
     HttpClientResponse response;
     try {
       if (call.isDone()) {
         return;
       }
-      response = request.submit(body);
+      response = exchangeOn(() -> post(kind, call.method(), call.wireParams(), session), body, exchange);
     } catch (RuntimeException e) {
       if (call.isDone()) {
         return; // aborted: the call already has its outcome
@@ -547,12 +576,14 @@ public final class HttpUpstream implements Upstream {
     getStream.stop();
   }
 
-  private Http1ClientRequest getRequest(String session) {
-    Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT, "text/event-stream").header(PROTOCOL_VERSION, protocolVersion);
-    if (session != null) {
-      b.header(SESSION_ID, session);
-    }
-    return b;
+  private HttpClientResponse getRequest(String session) {
+    return exchangeOn(() -> {
+      Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT_SSE_HEADER).header(PROTOCOL_VERSION, protocolVersion);
+      if (session != null) {
+        b.header(SESSION_ID, session);
+      }
+      return b;
+    }, null, null);
   }
 
   private void postNotification(String method, ObjectNode params) throws UpstreamException {
@@ -577,29 +608,68 @@ public final class HttpUpstream implements Upstream {
 
   /** POSTs a notification or a response (nothing awaits it, so the socket read is bounded by the timeout). */
   private HttpClientResponse send(JsonRpcMessage message, String method) throws UpstreamException {
-    Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT, ACCEPT_BOTH).header(CONTENT_TYPE, "application/json");
-    if (era == Era.STATELESS) {
-      b.header(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
-      if (method != null) {
-        b.header(MCP_METHOD, method);
+    Era e0 = era;
+    String version = protocolVersion;
+    String session = sessionId;
+    Supplier<Http1ClientRequest> request = () -> {
+      Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT_BOTH_HEADER).header(JSON_HEADER);
+      if (e0 == Era.STATELESS) {
+        b.header(STATELESS_VERSION_HEADER);
+        if (method != null) {
+          b.header(MCP_METHOD, method);
+        }
+      } else {
+        if (version != null) {
+          b.header(PROTOCOL_VERSION, version);
+        }
+        if (session != null) {
+          b.header(SESSION_ID, session);
+        }
       }
-    } else {
-      if (protocolVersion != null) {
-        b.header(PROTOCOL_VERSION, protocolVersion);
-      }
-      String session = sessionId;
-      if (session != null) {
-        b.header(SESSION_ID, session);
-      }
-    }
+      return b;
+    };
     try {
-      return b.submit(codec.encode(message));
+      return exchangeOn(request, codec.encode(message), null);
     } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
         throw new UpstreamException(ReasonCode.CANCELLED, "sending to upstream " + name + " was interrupted");
       }
       throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " cannot be reached: " + cause(e), e);
     }
+  }
+
+  /**
+   * Sends a request ({@code body} null: without entity) on a pooled connection and returns the
+   * answer's head. A reused connection whose write failed before the kernel took any byte of the
+   * request (the server closed it after the pool's check) is replaced by a new one, once; a request
+   * that may have reached the server is never sent again, whatever it was.
+   */
+  private HttpClientResponse exchangeOn(Supplier<Http1ClientRequest> request, byte[] body, HttpExchange exchange) {
+    PooledConnection c = pool.acquire();
+    try {
+      return sendOn(c, request.get(), body, exchange);
+    } catch (RuntimeException e) {
+      c.closeResource();
+      if (!c.reused() || !c.refusedBeforeAnyByte() || Thread.currentThread().isInterrupted()) {
+        throw e;
+      }
+      LOG.log(Level.DEBUG, () -> "upstream " + name + ": a kept-alive connection was closed by the server before the request left; sending on a new one: " + cause(e));
+    }
+    PooledConnection fresh = pool.connect();
+    try {
+      return sendOn(fresh, request.get(), body, exchange);
+    } catch (RuntimeException e) {
+      fresh.closeResource();
+      throw e;
+    }
+  }
+
+  private static HttpClientResponse sendOn(PooledConnection c, Http1ClientRequest request, byte[] body, HttpExchange exchange) {
+    if (exchange != null) {
+      exchange.sentOn(c);
+    }
+    request.connection(c);
+    return body == null ? request.request() : request.submit(body);
   }
 
   /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
