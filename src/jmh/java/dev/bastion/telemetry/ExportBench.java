@@ -24,12 +24,12 @@ import java.util.concurrent.TimeUnit;
  * The exporter side of tracing: CPU time per span to encode and send batches of spans shaped like
  * the gateway's (a SERVER span and its CLIENT child with the attributes the stages set) over
  * OTLP/HTTP to the benchmark's discarding sink in the same JVM, summed over the exporting threads
- * (the caller, the sender's threads), the sink's own threads left out. Whichever HTTP sender is on
- * the class path is used (opentelemetry-exporter-sender-jdk in the build; put the okhttp sender's
- * jars on the class path instead to compare).
+ * (the caller, the sender's threads), the sink's own threads left out. The sender is the gateway's
+ * ({@link Http1Sender}, {@code helidon}, the default) or the SDK's JDK {@code HttpClient} sender
+ * ({@code jdk}).
  *
  * <pre>
- *   java -cp ... dev.bastion.telemetry.ExportBench [batch size] [seconds]
+ *   java -cp ... dev.bastion.telemetry.ExportBench [batch size] [seconds] [helidon|jdk]
  * </pre>
  */
 public final class ExportBench {
@@ -38,9 +38,16 @@ public final class ExportBench {
   public static void main(String[] args) throws Exception {
     int batchSize = args.length > 0 ? Integer.parseInt(args[0]) : 512;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    String sender = args.length > 2 ? args[2] : "helidon";
     List<SpanData> batch = spans(batchSize);
     try (OtlpSink sink = OtlpSink.start("127.0.0.1", 0)) {
-      SpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(sink.url() + "/v1/traces").build();
+      var builder = OtlpHttpSpanExporter.builder().setEndpoint(sink.url() + "/v1/traces");
+      if (!sender.equals("jdk")) {
+        // platform threads, so that the sender's CPU is told apart from the sink's (virtual threads on the common carriers)
+        builder.setComponentLoader(Http1Sender.COMPONENTS)
+            .setExecutorService(java.util.concurrent.Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("helidon-sender").daemon().unstarted(r)));
+      }
+      SpanExporter exporter = builder.build();
       var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       while (System.nanoTime() < end) { // warm-up
@@ -68,7 +75,7 @@ public final class ExportBench {
         total += d;
         parts.append(String.format(" %s=%.0f", e.getKey(), d / (double) spans));
       }
-      System.out.printf("batch=%d exports=%d bytes_per_span=%d cpu_ns_per_span=%.0f (%s )%n",
+      System.out.printf("sender=" + sender + " batch=%d exports=%d bytes_per_span=%d cpu_ns_per_span=%.0f (%s )%n",
           batchSize, exports, sink.bytes() / Math.max(1, sink.requests()) / batchSize, total / (double) spans, parts.toString().trim());
       exporter.shutdown().join(10, TimeUnit.SECONDS);
     }

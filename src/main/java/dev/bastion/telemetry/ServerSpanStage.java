@@ -201,7 +201,7 @@ final class ServerSpanStage implements Stage {
    */
   static String requestId(JsonNode id) {
     if (id.isIntegralNumber()) {
-      String digits = id.toString();
+      String digits = id.canConvertToLong() ? Long.toString(id.longValue()) : id.bigIntegerValue().toString();
       return digits.length() <= 64 ? digits : AccessLogStage.safe(digits, 64);
     }
     return AccessLogStage.safe(id.isString() ? id.asString() : id.toString(), 64);

@@ -154,7 +154,7 @@ public final class Telemetry implements AutoCloseable {
       otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
       return b.build();
     }
-    OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(otlp.endpoint().toString());
+    OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setComponentLoader(Http1Sender.COMPONENTS).setEndpoint(otlp.endpoint().toString());
     otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
     return b.build();
   }
@@ -166,7 +166,7 @@ public final class Telemetry implements AutoCloseable {
       otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
       return b.build();
     }
-    OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder().setEndpoint(otlp.endpoint().toString());
+    OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder().setComponentLoader(Http1Sender.COMPONENTS).setEndpoint(otlp.endpoint().toString());
     otlp.headers().forEach((name, value) -> b.addHeader(name, value.reveal()));
     return b.build();
   }
