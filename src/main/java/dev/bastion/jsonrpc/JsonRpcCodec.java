@@ -49,7 +49,8 @@ public final class JsonRpcCodec {
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    this.factory = factory;
+    // the streaming reader finds duplicate keys itself (JsonTrees.readObject), without the parser's detector
+    this.factory = factory.rebuild().disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     this.mapper =
         JsonMapper.builder(factory)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -15,7 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
  * the nodes {@code JsonMapper.readTree} makes with the default features (int, long or BigInteger
  * for integers, double for fractions) and writes the text {@code writeValueAsBytes} writes
  * (JsonTreesEquivalenceTest pins both). The parser enforces the limits (nesting, string and number
- * length, duplicate keys), so the recursion is as deep as the nesting limit at most.
+ * length), so the recursion is as deep as the nesting limit at most; duplicate keys are refused here.
  */
 final class JsonTrees {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -46,11 +46,17 @@ final class JsonTrees {
     };
   }
 
+  /**
+   * An object; a name it already holds is a parse error. The node's own map finds duplicates, so the
+   * parser runs without its duplicate detector (a hash set per object of three or more members).
+   */
   private static ObjectNode readObject(JsonParser p) {
     ObjectNode o = NODES.objectNode();
     String name;
     while ((name = p.nextName()) != null) {
-      o.set(name, read(p, p.nextToken()));
+      if (o.replace(name, read(p, p.nextToken())) != null) {
+        throw new StreamReadException(p, "Duplicate Object property \"" + name + "\"");
+      }
     }
     if (!p.hasToken(JsonToken.END_OBJECT)) {
       throw new StreamReadException(p, "unexpected token " + p.currentToken() + " in an object");
