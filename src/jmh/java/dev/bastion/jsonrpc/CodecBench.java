@@ -12,7 +12,12 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Decoding and re-encoding a typical tools/call request: the codec's share of every exchange. */
+/**
+ * Decoding and re-encoding a typical tools/call request and its answer: the codec's share of every
+ * exchange. The {@code *Databind} twins are the way the codec worked before it wrote and read with
+ * the streaming API ({@code readTree} + {@code fromTree}, {@code writeValueAsBytes(toTree(m))}),
+ * kept for the A/B: run with {@code -prof gc} for bytes per operation.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -26,6 +31,12 @@ public class CodecBench {
               + "\"arguments\":{\"path\":\"notes/q3-plan.md\",\"max_bytes\":65536},"
               + "\"_meta\":{\"progressToken\":\"p-42\"}}}")
           .getBytes(StandardCharsets.UTF_8);
+  private final byte[] answer =
+      ("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"# Q3 plan\\n\\n"
+              + "- ship the gateway \\u2014 \\\"zero trust\\\" for agents\\n- caf\u00e9 at 9:30\\n\"}],"
+              + "\"structuredContent\":{\"lines\":3,\"bytes\":1234,\"ratio\":0.25},\"isError\":false,"
+              + "\"_meta\":{\"io.modelcontextprotocol/related\":{\"a\":[1,2,3]}}}}")
+          .getBytes(StandardCharsets.UTF_8);
 
   @Benchmark
   public JsonRpcMessage decode() throws JsonRpcException {
@@ -35,5 +46,25 @@ public class CodecBench {
   @Benchmark
   public byte[] roundTrip() throws JsonRpcException {
     return codec.encode(codec.decode(call));
+  }
+
+  @Benchmark
+  public byte[] answerRoundTrip() throws JsonRpcException {
+    return codec.encode(codec.decode(answer));
+  }
+
+  @Benchmark
+  public JsonRpcMessage decodeDatabind() throws JsonRpcException {
+    return codec.fromTree(codec.mapper().readTree(call));
+  }
+
+  @Benchmark
+  public byte[] roundTripDatabind() throws JsonRpcException {
+    return codec.mapper().writeValueAsBytes(codec.toTree(codec.fromTree(codec.mapper().readTree(call))));
+  }
+
+  @Benchmark
+  public byte[] answerRoundTripDatabind() throws JsonRpcException {
+    return codec.mapper().writeValueAsBytes(codec.toTree(codec.fromTree(codec.mapper().readTree(answer))));
   }
 }

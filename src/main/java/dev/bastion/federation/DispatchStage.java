@@ -2,6 +2,7 @@ package dev.bastion.federation;
 
 import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcMessage;
+import dev.bastion.jsonrpc.RequestIds;
 import dev.bastion.mcp.ProtocolVersions;
 import dev.bastion.mcp.ServerIdentity;
 import dev.bastion.mcp.Session;
@@ -108,7 +109,7 @@ public final class DispatchStage implements Stage {
       case "notifications/cancelled" -> {
         JsonNode requestId = exchange.params().get("requestId");
         if (requestId != null) {
-          session(exchange).ifPresent(s -> s.cancel(requestId.toString()));
+          session(exchange).ifPresent(s -> s.cancel(RequestIds.key(requestId)));
         }
       }
       default -> {
@@ -206,7 +207,7 @@ public final class DispatchStage implements Stage {
     }
     ObjectNode params = upstreamParams(exchange.params(), target);
     JsonRpcMessage.Request request = (JsonRpcMessage.Request) exchange.message();
-    String agentRequestId = request.id().toString();
+    String agentRequestId = RequestIds.key(request.id());
     Optional<Session> session = exchange.era() == Era.LEGACY ? sessions.peek(exchange.sessionId(), exchange.principal().agentId()) : Optional.empty();
     long start = System.nanoTime();
     Upstream.Call call;

@@ -2,10 +2,18 @@ package dev.bastion.jsonrpc;
 
 import java.util.Map;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonEncoding;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.BufferRecycler;
+import tools.jackson.core.util.ByteArrayBuilder;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,9 +25,15 @@ import tools.jackson.databind.node.ObjectNode;
  * to the precise JSON-RPC code: unparsable or duplicate-keyed JSON is -32700, a well-formed value
  * that is not a valid message is -32600. Batches are refused: MCP dropped JSON-RPC batching in
  * 2025-06-18 and a batch is a cheap amplification vector.
+ *
+ * <p>Messages are read and written with the streaming parser and generator of the mapper's own
+ * factory ({@link JsonTrees}): the same limits and the same nodes and text as the mapper's {@code
+ * readTree} and {@code writeValueAsBytes}, without a databind context per message and, when
+ * encoding, without the intermediate envelope object (JsonTreesEquivalenceTest).
  */
 public final class JsonRpcCodec {
   private final JsonMapper mapper;
+  private final JsonFactory factory;
   private final JsonRpcLimits limits;
 
   public JsonRpcCodec(JsonRpcLimits limits) {
@@ -35,6 +49,8 @@ public final class JsonRpcCodec {
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
+    // the streaming reader finds duplicate keys itself (JsonTrees.readObject), without the parser's detector
+    this.factory = factory.rebuild().disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     this.mapper =
         JsonMapper.builder(factory)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -63,8 +79,17 @@ public final class JsonRpcCodec {
           null);
     }
     JsonNode tree;
-    try {
-      tree = mapper.readTree(body);
+    try (JsonParser p = factory.createParser(ObjectReadContext.empty(), body)) {
+      JsonToken first = p.nextToken();
+      if (first == null) {
+        throw new JsonRpcException(JsonRpcCodes.PARSE_ERROR, "empty body: expected a JSON-RPC message", null);
+      }
+      tree = JsonTrees.read(p, first);
+      JsonToken trailing = p.nextToken();
+      if (trailing != null) {
+        throw new JsonRpcException(
+            JsonRpcCodes.PARSE_ERROR, "invalid JSON: Trailing token (of type " + trailing + ") found after value", null);
+      }
     } catch (StreamConstraintsException e) {
       throw new JsonRpcException(JsonRpcCodes.PARSE_ERROR, "JSON exceeds a limit: " + firstLine(e), null);
     } catch (JacksonException e) {
@@ -154,8 +179,74 @@ public final class JsonRpcCodec {
     return id != null && (id.isString() || (id.isIntegralNumber() && id.canConvertToLong()));
   }
 
+  /** The message's JSON text: the same bytes as the mapper writing {@link #toTree}, written directly. */
   public byte[] encode(JsonRpcMessage message) {
-    return mapper.writeValueAsBytes(toTree(message));
+    BufferRecycler recycler = factory._getBufferRecycler();
+    try (ByteArrayBuilder out = new ByteArrayBuilder(recycler)) {
+      try (JsonGenerator g = factory.createGenerator(ObjectWriteContext.empty(), out, JsonEncoding.UTF8)) {
+        writeMessage(g, message);
+      }
+      return out.getClearAndRelease();
+    } catch (JsonTrees.Unwritable e) {
+      return mapper.writeValueAsBytes(toTree(message)); // a binary or POJO node somewhere: the databind way
+    } finally {
+      recycler.releaseToPool();
+    }
+  }
+
+  /** Writes what {@link #toTree} builds, member by member, in the same order. */
+  private static void writeMessage(JsonGenerator g, JsonRpcMessage message) {
+    g.writeStartObject();
+    g.writeStringProperty("jsonrpc", "2.0");
+    switch (message) {
+      case JsonRpcMessage.Request r -> {
+        g.writeName("id");
+        JsonTrees.write(g, r.id());
+        g.writeStringProperty("method", r.method());
+        g.writeName("params");
+        JsonTrees.write(g, r.params());
+      }
+      case JsonRpcMessage.Notification n -> {
+        g.writeStringProperty("method", n.method());
+        if (!n.params().isEmpty()) {
+          g.writeName("params");
+          JsonTrees.write(g, n.params());
+        }
+      }
+      case JsonRpcMessage.Response r -> {
+        g.writeName("id");
+        if (r.id() == null) {
+          g.writeNull();
+        } else {
+          JsonTrees.write(g, r.id());
+        }
+        if (r.error() != null) {
+          g.writeName("error");
+          g.writeStartObject();
+          g.writeNumberProperty("code", r.error().code());
+          g.writeName("message");
+          if (r.error().message() == null) {
+            g.writeNull();
+          } else {
+            g.writeString(r.error().message());
+          }
+          if (r.error().data() != null) {
+            g.writeName("data");
+            JsonTrees.write(g, r.error().data());
+          }
+          g.writeEndObject();
+        } else {
+          g.writeName("result");
+          if (r.result() == null) {
+            g.writeStartObject();
+            g.writeEndObject();
+          } else {
+            JsonTrees.write(g, r.result());
+          }
+        }
+      }
+    }
+    g.writeEndObject();
   }
 
   public ObjectNode toTree(JsonRpcMessage message) {
