@@ -14,7 +14,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import tools.jackson.databind.node.ObjectNode;
@@ -52,9 +51,6 @@ public final class AuditLog implements AutoCloseable {
    * Knobs that are not user configuration.
    *
    * @param busyTimeoutMs how long a SQLite write waits for a lock held by another connection
-   * @param commitSiblings sync mode: how many other exchanges must be on their way to the log (see
-   *     {@link AuditLog#announce}) before the writer delays a commit to gather their records
-   * @param maxCommitDelay sync mode: the longest such a delay lasts; zero turns the delay off
    */
   public record Tuning(
       int queueCapacity,
@@ -63,47 +59,33 @@ public final class AuditLog implements AutoCloseable {
       Duration retryInitial,
       Duration retryMax,
       Duration enqueueTimeout,
-      int busyTimeoutMs,
-      int commitSiblings,
-      Duration maxCommitDelay) {
-    public static final Tuning DEFAULTS = new Tuning(65_536, 4_096, 10_000, Duration.ofMillis(100), Duration.ofSeconds(5),
-        Duration.ofSeconds(5), 2_000, 4, Duration.ofMillis(1));
+      int busyTimeoutMs) {
+    public static final Tuning DEFAULTS =
+        new Tuning(65_536, 4_096, 10_000, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(5), 2_000);
 
     public Tuning {
-      if (queueCapacity < 1 || maxBatch < 1 || checkpointEveryRecords < 1 || commitSiblings < 1) {
-        throw new IllegalArgumentException("queueCapacity, maxBatch, checkpointEveryRecords and commitSiblings must be >= 1");
+      if (queueCapacity < 1 || maxBatch < 1 || checkpointEveryRecords < 1) {
+        throw new IllegalArgumentException("queueCapacity, maxBatch and checkpointEveryRecords must be >= 1");
       }
       Objects.requireNonNull(retryInitial, "retryInitial");
       Objects.requireNonNull(retryMax, "retryMax");
       Objects.requireNonNull(enqueueTimeout, "enqueueTimeout");
-      if (maxCommitDelay == null || maxCommitDelay.isNegative()) {
-        throw new IllegalArgumentException("maxCommitDelay must be zero or positive");
-      }
     }
 
     public Tuning withCheckpointEveryRecords(long n) {
-      return new Tuning(queueCapacity, maxBatch, n, retryInitial, retryMax, enqueueTimeout, busyTimeoutMs, commitSiblings,
-          maxCommitDelay);
+      return new Tuning(queueCapacity, maxBatch, n, retryInitial, retryMax, enqueueTimeout, busyTimeoutMs);
     }
 
     public Tuning withRetry(Duration initial, Duration max) {
-      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, initial, max, enqueueTimeout, busyTimeoutMs,
-          commitSiblings, maxCommitDelay);
+      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, initial, max, enqueueTimeout, busyTimeoutMs);
     }
 
     public Tuning withBusyTimeoutMs(int ms) {
-      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, retryInitial, retryMax, enqueueTimeout, ms,
-          commitSiblings, maxCommitDelay);
+      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, retryInitial, retryMax, enqueueTimeout, ms);
     }
 
     public Tuning withQueue(int capacity, int batch, Duration enqueueWait) {
-      return new Tuning(capacity, batch, checkpointEveryRecords, retryInitial, retryMax, enqueueWait, busyTimeoutMs,
-          commitSiblings, maxCommitDelay);
-    }
-
-    public Tuning withCommitDelay(int siblings, Duration maxDelay) {
-      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, retryInitial, retryMax, enqueueTimeout,
-          busyTimeoutMs, siblings, maxDelay);
+      return new Tuning(capacity, batch, checkpointEveryRecords, retryInitial, retryMax, enqueueWait, busyTimeoutMs);
     }
   }
 
@@ -127,11 +109,6 @@ public final class AuditLog implements AutoCloseable {
   private final BlockingQueue<Pending> queue;
   private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
   private final Thread writer;
-
-  /** Exchanges whose record is on its way (sync mode; see {@link #announce}). */
-  private final AtomicInteger announced = new AtomicInteger();
-  /** True while the writer delays a commit for announced records; they unpark it when none is left. */
-  private volatile boolean gathering;
 
   private volatile AuditHealth health = AuditHealth.HEALTHY;
   private volatile ChainHead durableHead;
@@ -247,34 +224,12 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  /**
-   * Announces that a record for an exchange now running will follow: the record stage calls this
-   * before the exchange runs and {@link #withdraw} once its record is queued (or will never be).
-   * With {@code sync} durability the writer uses the count to gather records for one commit (see
-   * {@link #gatherSiblings}); it is a hint, never a promise, and costs one atomic add each way.
-   */
-  public void announce() {
-    announced.incrementAndGet();
-  }
-
-  /** How many announced records are still on their way (tests). */
-  int announcedCount() {
-    return announced.get();
-  }
-
-  /** Ends an {@link #announce}: the record is queued, or the exchange ended without one. */
-  public void withdraw() {
-    if (announced.decrementAndGet() <= 0 && gathering) {
-      LockSupport.unpark(writer);
-    }
-  }
-
+  /** Healthy, or Unavailable with the reason; cheap, for {@code /readyz} and the stage's pre-check. */
   /** Records queued and not yet written (a gauge for telemetry). */
   public int backlog() {
     return queue.size();
   }
 
-  /** Healthy, or Unavailable with the reason; cheap, for {@code /readyz} and the stage's pre-check. */
   public AuditHealth health() {
     return health;
   }
@@ -353,7 +308,6 @@ public final class AuditLog implements AutoCloseable {
         if (!stop) {
           batch.add(first);
           gather(first);
-          gatherSiblings();
           stop = drainInto(batch);
         }
         write(batch);
@@ -394,37 +348,6 @@ public final class AuditLog implements AutoCloseable {
         return;
       }
       LockSupport.parkNanos(this, left);
-    }
-  }
-
-  /**
-   * Sync mode group commit with a short delay (as PostgreSQL's {@code commit_delay} with {@code
-   * commit_siblings}): when at least {@link Tuning#commitSiblings} exchanges are still on their
-   * way to the log ({@link #announce}d and not withdrawn), the writer waits for their records
-   * before committing, until none is left on its way or {@link Tuning#maxCommitDelay} has passed,
-   * whichever is first. One commit (one fsync, ~0.3-0.5 ms of CPU on the benchmark VM, against
-   * ~10 µs per row) then carries more records than the ones that happened to arrive during the
-   * previous commit. Each response still waits for its own record's commit; at low concurrency
-   * (fewer siblings) nothing waits. A record that arrives during the delay is on disk sooner than
-   * it would have been after the next commit; only the first ones wait longer, by at most the delay.
-   */
-  private void gatherSiblings() {
-    if (durability != AuditConfig.Durability.SYNC || tuning.maxCommitDelay().isZero()
-        || announced.get() < tuning.commitSiblings()) {
-      return;
-    }
-    long deadline = System.nanoTime() + tuning.maxCommitDelay().toNanos();
-    gathering = true;
-    try {
-      while (announced.get() > 0 && queue.size() + 1 < tuning.maxBatch() && !closingSeen()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        LockSupport.parkNanos(this, left);
-      }
-    } finally {
-      gathering = false;
     }
   }
 

@@ -62,23 +62,13 @@ public final class AuditStage implements Stage {
       LOG.log(Level.WARNING, "audit unavailable (" + u.reason() + "); serving exchange " + exchange.id()
           + " unrecorded because audit fail-open is enabled");
     }
-    boolean sync = log.durability() == AuditConfig.Durability.SYNC;
-    Outcome outcome;
-    AuditTicket ticket;
-    if (sync) {
-      log.announce(); // the writer may gather this record with others into one commit
-    }
-    try {
-      outcome = chain.proceed(exchange);
-      io.opentelemetry.api.trace.SpanContext trace = io.opentelemetry.api.trace.Span.current().getSpanContext();
-      AuditRecord record = AuditRecords.from(exchange, exchange.log(), outcome, redactor, trace.isValid() ? trace.getTraceId() : null);
-      ticket = log.append(record);
-    } finally {
-      if (sync) {
-        log.withdraw();
-      }
-    }
-    AppendResult result = sync ? ticket.await(DURABILITY_WAIT) : ticket.await(Duration.ZERO);
+    Outcome outcome = chain.proceed(exchange);
+    io.opentelemetry.api.trace.SpanContext trace = io.opentelemetry.api.trace.Span.current().getSpanContext();
+    AuditRecord record = AuditRecords.from(exchange, exchange.log(), outcome, redactor, trace.isValid() ? trace.getTraceId() : null);
+    AuditTicket ticket = log.append(record);
+    AppendResult result = log.durability() == AuditConfig.Durability.SYNC
+        ? ticket.await(DURABILITY_WAIT)
+        : ticket.await(Duration.ZERO);
     return switch (result) {
       case AppendResult.Durable d -> outcome;
       case AppendResult.Accepted a -> outcome;
