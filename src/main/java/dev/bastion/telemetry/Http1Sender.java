@@ -17,10 +17,8 @@ import io.opentelemetry.sdk.common.export.HttpSenderConfig;
 import io.opentelemetry.sdk.common.export.HttpSenderProvider;
 import io.opentelemetry.sdk.common.export.MessageWriter;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
@@ -29,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -113,35 +110,12 @@ final class Http1Sender implements HttpSender {
   public void send(MessageWriter writer, Consumer<HttpResponse> onResponse, Consumer<Throwable> onError) {
     byte[] body;
     try {
-      body = encode(writer);
+      body = ExportCalls.encode(writer, compressor);
     } catch (IOException | RuntimeException e) {
       onError.accept(e);
       return;
     }
-    try {
-      executor.execute(() -> {
-        try {
-          onResponse.accept(postWithRetries(body));
-        } catch (Throwable e) {
-          onError.accept(e);
-        }
-      });
-    } catch (RejectedExecutionException e) { // after shutdown
-      onError.accept(e);
-    }
-  }
-
-  /** The request body, encoded once (a retry sends the same bytes). */
-  private byte[] encode(MessageWriter writer) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(32, writer.getContentLength()));
-    if (compressor != null) {
-      try (OutputStream z = compressor.compress(out)) {
-        writer.writeMessage(z);
-      }
-    } else {
-      writer.writeMessage(out);
-    }
-    return out.toByteArray();
+    ExportCalls.dispatch(executor, () -> postWithRetries(body), onResponse, onError);
   }
 
   private HttpResponse postWithRetries(byte[] body) throws IOException, InterruptedException {

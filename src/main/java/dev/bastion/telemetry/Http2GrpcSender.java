@@ -25,10 +25,8 @@ import io.opentelemetry.sdk.common.export.GrpcSenderProvider;
 import io.opentelemetry.sdk.common.export.GrpcStatusCode;
 import io.opentelemetry.sdk.common.export.MessageWriter;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -40,7 +38,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
@@ -127,36 +124,18 @@ final class Http2GrpcSender implements GrpcSender {
   public void send(MessageWriter writer, Consumer<GrpcResponse> onResponse, Consumer<Throwable> onError) {
     byte[] framed;
     try {
-      framed = frame(writer);
+      framed = frame(ExportCalls.encode(writer, compressor));
     } catch (IOException | RuntimeException e) {
       onError.accept(e);
       return;
     }
-    try {
-      executor.execute(() -> {
-        try {
-          onResponse.accept(callWithRetries(framed));
-        } catch (Throwable e) {
-          onError.accept(e);
-        }
-      });
-    } catch (RejectedExecutionException e) { // after shutdown
-      onError.accept(e);
-    }
+    ExportCalls.dispatch(executor, () -> callWithRetries(framed), onResponse, onError);
   }
 
   /** One gRPC message: a compressed flag, a 4-byte big-endian length, the (compressed) protobuf. */
-  private byte[] frame(MessageWriter writer) throws IOException {
-    ByteArrayOutputStream payload = new ByteArrayOutputStream(Math.max(32, writer.getContentLength()));
-    if (compressor != null) {
-      try (OutputStream z = compressor.compress(payload)) {
-        writer.writeMessage(z);
-      }
-    } else {
-      writer.writeMessage(payload);
-    }
-    ByteBuffer out = ByteBuffer.allocate(5 + payload.size());
-    out.put((byte) (compressor != null ? 1 : 0)).putInt(payload.size()).put(payload.toByteArray());
+  private byte[] frame(byte[] payload) {
+    ByteBuffer out = ByteBuffer.allocate(5 + payload.length);
+    out.put((byte) (compressor != null ? 1 : 0)).putInt(payload.length).put(payload);
     return out.array();
   }
 
