@@ -121,33 +121,17 @@ final class Http1Sender implements HttpSender {
   private HttpResponse postWithRetries(byte[] body) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     int attempts = retry == null ? 1 : Math.max(1, retry.getMaxAttempts());
-    long backoffNanos = retry == null ? 0 : retry.getInitialBackoff().toNanos();
-    for (int attempt = 1; ; attempt++) {
-      boolean last = attempt >= attempts;
-      try {
-        Answer answer = post(body);
-        if (last || !RETRYABLE.contains(answer.getStatusCode())) {
-          return answer;
-        }
-      } catch (UncheckedIOException e) {
-        if (last || !retryable(e.getCause())) {
-          throw e.getCause();
-        }
-      } catch (RuntimeException e) {
-        // Helidon reports refused connections and broken connections as unchecked exceptions
-        IOException io = new IOException(String.valueOf(e.getMessage()), e);
-        if (last || !retryable(io)) {
-          throw io;
-        }
-      }
-      long current = Math.min(backoffNanos, retry.getMaxBackoff().toNanos());
-      long sleep = (long) (ThreadLocalRandom.current().nextDouble(0.8, 1.2) * current);
-      if (System.nanoTime() + sleep >= deadline) {
-        throw new IOException("OTLP export to " + endpoint + " not accepted before the export timeout (" + attempt + " attempts)");
-      }
-      Thread.sleep(Duration.ofNanos(sleep));
-      backoffNanos = (long) (current * retry.getBackoffMultiplier());
-    }
+    long initial = retry == null ? 0 : retry.getInitialBackoff().toNanos();
+    return ExportCalls.withRetries(attempts, initial, () -> post(body), a -> RETRYABLE.contains(a.getStatusCode()), this::retryable,
+        (attempt, backoffNanos) -> {
+          long current = Math.min(backoffNanos, retry.getMaxBackoff().toNanos());
+          long sleep = (long) (ThreadLocalRandom.current().nextDouble(0.8, 1.2) * current);
+          if (System.nanoTime() + sleep >= deadline) {
+            throw new IOException("OTLP export to " + endpoint + " not accepted before the export timeout (" + attempt + " attempts)");
+          }
+          Thread.sleep(Duration.ofNanos(sleep));
+          return (long) (current * retry.getBackoffMultiplier());
+        });
   }
 
   /** The policy's predicate if it has one; otherwise every transport failure but a TLS one is worth another try. */

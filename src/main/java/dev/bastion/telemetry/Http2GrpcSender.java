@@ -141,28 +141,12 @@ final class Http2GrpcSender implements GrpcSender {
 
   private GrpcResponse callWithRetries(byte[] framed) throws IOException, InterruptedException {
     int attempts = retry == null ? 1 : Math.max(1, retry.getMaxAttempts());
-    long backoffNanos = retry == null ? 0 : retry.getInitialBackoff().toNanos();
-    for (int attempt = 1; ; attempt++) {
-      boolean last = attempt >= attempts;
-      try {
-        Answer answer = call(framed);
-        if (last || !RETRYABLE.contains(answer.getStatusCode())) {
-          return answer;
-        }
-      } catch (UncheckedIOException e) {
-        if (last || !retryable(e.getCause())) {
-          throw e.getCause();
-        }
-      } catch (RuntimeException e) {
-        // Helidon reports refused connections and broken streams as unchecked exceptions
-        IOException io = new IOException(String.valueOf(e.getMessage()), e);
-        if (last || !retryable(io)) {
-          throw io;
-        }
-      }
-      Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextLong(Math.max(1, backoffNanos))));
-      backoffNanos = Math.min((long) (backoffNanos * retry.getBackoffMultiplier()), retry.getMaxBackoff().toNanos());
-    }
+    long initial = retry == null ? 0 : retry.getInitialBackoff().toNanos();
+    return ExportCalls.withRetries(attempts, initial, () -> call(framed), a -> RETRYABLE.contains(a.getStatusCode()), this::retryable,
+        (attempt, backoffNanos) -> {
+          Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextLong(Math.max(1, backoffNanos))));
+          return Math.min((long) (backoffNanos * retry.getBackoffMultiplier()), retry.getMaxBackoff().toNanos());
+        });
   }
 
   /** The policy's predicate if it has one; otherwise every transport failure is worth another try. */
