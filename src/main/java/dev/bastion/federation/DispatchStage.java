@@ -224,7 +224,8 @@ public final class DispatchStage implements Stage {
       exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), e.reason().wireName());
       return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "' is unavailable: " + e.getMessage()));
     }
-    session.ifPresent(s -> s.registerInFlight(agentRequestId, () -> call.cancel("cancelled by the agent")));
+    Runnable cancelByAgent = () -> call.cancel("cancelled by the agent");
+    session.ifPresent(s -> s.registerInFlight(agentRequestId, cancelByAgent));
     exchange.sink().onHangUp(() -> call.cancel("the agent closed its response stream"));
     try {
       ObjectNode result = call.await();
@@ -241,7 +242,7 @@ public final class DispatchStage implements Stage {
       exchange.log().upstream(Duration.ofNanos(System.nanoTime() - start), e.reason().wireName());
       return new Outcome.Failure(Fault.of(e.reason(), "upstream '" + target.server() + "': " + e.getMessage()));
     } finally {
-      session.ifPresent(s -> s.unregisterInFlight(agentRequestId));
+      session.ifPresent(s -> s.unregisterInFlight(agentRequestId, cancelByAgent));
     }
   }
 

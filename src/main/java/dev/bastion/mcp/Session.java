@@ -163,8 +163,13 @@ public final class Session {
     inFlight.put(requestId, cancel);
   }
 
-  public void unregisterInFlight(String requestId) {
-    inFlight.remove(requestId);
+  /**
+   * Removes the cancel action {@code cancel} registered under {@code requestId}, and only that one: an
+   * agent that (wrongly) reuses an id while the first request is in flight must not lose the second
+   * request's cancel action when the first one ends.
+   */
+  public void unregisterInFlight(String requestId, Runnable cancel) {
+    inFlight.remove(requestId, cancel);
   }
 
   /** Cancels the in-flight request the agent named; returns whether one was found. */
