@@ -3,9 +3,13 @@ package dev.bastion.upstream;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.common.tls.Tls;
 import io.helidon.webclient.api.DnsAddressLookup;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.spi.DnsResolver;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -13,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The keep-alive connections of one HTTP upstream. A request takes the most recently returned idle
@@ -23,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ConnectionPool implements AutoCloseable {
   /** Idle connections kept per upstream (Helidon's own cache keeps 256). */
   static final int MAX_IDLE = 256;
+  private static final Logger LOG = System.getLogger(ConnectionPool.class.getName());
 
+  private final String name; // the upstream's, for messages
   private final String host;
   private final int port;
   private final Tls tls;
@@ -37,8 +44,9 @@ final class ConnectionPool implements AutoCloseable {
   private final AtomicLong leases = new AtomicLong();
   private volatile boolean closed;
 
-  ConnectionPool(URI url, Tls tls, Duration connectTimeout, SocketOptions socketOptions, DnsResolver dnsResolver, DnsAddressLookup dnsLookup) {
+  ConnectionPool(String name, URI url, Tls tls, Duration connectTimeout, SocketOptions socketOptions, DnsResolver dnsResolver, DnsAddressLookup dnsLookup) {
     boolean https = "https".equals(url.getScheme().toLowerCase(Locale.ROOT));
+    this.name = name;
     this.host = url.getHost();
     this.port = url.getPort() >= 0 ? url.getPort() : https ? 443 : 80;
     this.tls = https ? tls : null;
@@ -46,6 +54,42 @@ final class ConnectionPool implements AutoCloseable {
     this.socketOptions = socketOptions;
     this.dnsResolver = dnsResolver;
     this.dnsLookup = dnsLookup;
+  }
+
+  /**
+   * Sends a request ({@code body} null: without entity) on a pooled connection and returns the
+   * answer's head ({@code exchange}, when given, learns the connection so that an abort can close it).
+   * A reused connection whose write failed before the kernel took any byte of the request (the server
+   * closed it after the pool's check) is replaced by a new one, once; a request that may have reached
+   * the server is never sent again, whatever it was.
+   */
+  HttpClientResponse exchange(Supplier<Http1ClientRequest> request, byte[] body, HttpExchange exchange) {
+    PooledConnection c = acquire();
+    try {
+      return send(c, request.get(), body, exchange);
+    } catch (RuntimeException e) {
+      c.closeResource();
+      if (!c.reused() || !c.refusedBeforeAnyByte() || Thread.currentThread().isInterrupted()) {
+        throw e;
+      }
+      LOG.log(Level.DEBUG, () -> "upstream " + name + ": a kept-alive connection was closed by the server before the request left; sending on a new one: "
+          + HttpUpstream.cause(e));
+    }
+    PooledConnection fresh = connect();
+    try {
+      return send(fresh, request.get(), body, exchange);
+    } catch (RuntimeException e) {
+      fresh.closeResource();
+      throw e;
+    }
+  }
+
+  private static HttpClientResponse send(PooledConnection c, Http1ClientRequest request, byte[] body, HttpExchange exchange) {
+    if (exchange != null) {
+      exchange.sentOn(c);
+    }
+    request.connection(c);
+    return body == null ? request.request() : request.submit(body);
   }
 
   /**

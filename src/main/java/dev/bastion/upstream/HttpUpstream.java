@@ -161,6 +161,7 @@ public final class HttpUpstream implements Upstream {
             .build();
     this.pool =
         new ConnectionPool(
+            name,
             url,
             client.prototype().tls(),
             connect,
@@ -246,7 +247,7 @@ public final class HttpUpstream implements Upstream {
     String session = sessionId;
     if (era == Era.LEGACY && session != null) {
       try (HttpClientResponse ignored =
-          exchangeOn(() -> base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion), null, null)) {
+          pool.exchange(() -> base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion), null, null)) {
         // the status does not matter: the session is gone either way
       } catch (RuntimeException e) {
         LOG.log(Level.DEBUG, () -> "upstream " + name + ": DELETE of the session failed: " + e);
@@ -494,7 +495,7 @@ public final class HttpUpstream implements Upstream {
       if (call.isDone()) {
         return;
       }
-      response = exchangeOn(() -> post(kind, call.method(), call.wireParams(), session), body, exchange);
+      response = pool.exchange(() -> post(kind, call.method(), call.wireParams(), session), body, exchange);
     } catch (RuntimeException e) {
       if (call.isDone()) {
         return; // aborted: the call already has its outcome
@@ -577,7 +578,7 @@ public final class HttpUpstream implements Upstream {
   }
 
   private HttpClientResponse getRequest(String session) {
-    return exchangeOn(() -> {
+    return pool.exchange(() -> {
       Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT_SSE_HEADER).header(PROTOCOL_VERSION, protocolVersion);
       if (session != null) {
         b.header(SESSION_ID, session);
@@ -629,7 +630,7 @@ public final class HttpUpstream implements Upstream {
       return b;
     };
     try {
-      return exchangeOn(request, codec.encode(message), null);
+      return pool.exchange(request, codec.encode(message), null);
     } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
         throw new UpstreamException(ReasonCode.CANCELLED, "sending to upstream " + name + " was interrupted");
@@ -638,42 +639,8 @@ public final class HttpUpstream implements Upstream {
     }
   }
 
-  /**
-   * Sends a request ({@code body} null: without entity) on a pooled connection and returns the
-   * answer's head. A reused connection whose write failed before the kernel took any byte of the
-   * request (the server closed it after the pool's check) is replaced by a new one, once; a request
-   * that may have reached the server is never sent again, whatever it was.
-   */
-  private HttpClientResponse exchangeOn(Supplier<Http1ClientRequest> request, byte[] body, HttpExchange exchange) {
-    PooledConnection c = pool.acquire();
-    try {
-      return sendOn(c, request.get(), body, exchange);
-    } catch (RuntimeException e) {
-      c.closeResource();
-      if (!c.reused() || !c.refusedBeforeAnyByte() || Thread.currentThread().isInterrupted()) {
-        throw e;
-      }
-      LOG.log(Level.DEBUG, () -> "upstream " + name + ": a kept-alive connection was closed by the server before the request left; sending on a new one: " + cause(e));
-    }
-    PooledConnection fresh = pool.connect();
-    try {
-      return sendOn(fresh, request.get(), body, exchange);
-    } catch (RuntimeException e) {
-      fresh.closeResource();
-      throw e;
-    }
-  }
-
-  private static HttpClientResponse sendOn(PooledConnection c, Http1ClientRequest request, byte[] body, HttpExchange exchange) {
-    if (exchange != null) {
-      exchange.sentOn(c);
-    }
-    request.connection(c);
-    return body == null ? request.request() : request.submit(body);
-  }
-
   /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
-  private static Throwable cause(Exception e) {
+  static Throwable cause(Exception e) {
     return e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
   }
 }

@@ -30,7 +30,7 @@ class ConnectionPoolTest {
   void open() throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Http1ClientConfig config = Http1Client.builder().buildPrototype();
-    pool = new ConnectionPool(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/mcp"), config.tls(), Duration.ofSeconds(10),
+    pool = new ConnectionPool("test", URI.create("http://127.0.0.1:" + server.getLocalPort() + "/mcp"), config.tls(), Duration.ofSeconds(10),
         config.socketOptions(), config.dnsResolver(), config.dnsAddressLookup());
   }
 

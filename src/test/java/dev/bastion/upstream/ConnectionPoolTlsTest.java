@@ -65,7 +65,7 @@ class ConnectionPoolTlsTest {
     clientContext.init(null, tmf.getTrustManagers(), null);
     Http1ClientConfig config = Http1Client.builder().buildPrototype();
     Tls tls = Tls.builder().sslContext(clientContext).build();
-    pool = new ConnectionPool(URI.create("https://127.0.0.1:" + server.getLocalPort() + "/mcp"), tls, Duration.ofSeconds(20),
+    pool = new ConnectionPool("test", URI.create("https://127.0.0.1:" + server.getLocalPort() + "/mcp"), tls, Duration.ofSeconds(20),
         config.socketOptions(), config.dnsResolver(), config.dnsAddressLookup());
   }
 
