@@ -1,10 +1,7 @@
 package dev.bastion.build;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.ClassTransform;
 import java.lang.classfile.CodeElement;
@@ -21,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Build step (run by Maven after the shade plugin, as a single-file program): one fix to Helidon's
@@ -83,7 +79,7 @@ public final class DataReaderFix {
     if (!Files.isRegularFile(file)) {
       throw new IOException("no " + CLASS_FILE + " in " + root);
     }
-    ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver(root)));
+    ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(JarClasses.resolver(root)));
     byte[] fixed = fix(classFile, Files.readAllBytes(file));
     List<VerifyError> errors = classFile.verify(fixed);
     if (!errors.isEmpty()) {
@@ -140,21 +136,6 @@ public final class DataReaderFix {
         && f.opcode() == Opcode.PUTFIELD
         && f.owner().asSymbol().equals(READER)
         && f.name().equalsString("head");
-  }
-
-  /** Super classes for the frames: the JDK's own, else the class files beside this one. */
-  private static ClassHierarchyResolver resolver(Path root) {
-    Function<ClassDesc, InputStream> inJar =
-        desc -> {
-          String name = desc.descriptorString();
-          Path file = root.resolve(name.substring(1, name.length() - 1) + ".class");
-          try {
-            return Files.exists(file) ? Files.newInputStream(file) : null;
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        };
-    return ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofResourceParsing(inJar)).cached();
   }
 
   private DataReaderFix() {}

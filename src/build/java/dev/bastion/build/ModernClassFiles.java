@@ -1,15 +1,11 @@
 package dev.bastion.build;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassFileVersion;
-import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.ClassTransform;
 import java.lang.classfile.CodeTransform;
-import java.lang.constant.ClassDesc;
 import java.net.URI;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
@@ -18,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -69,7 +64,7 @@ public final class ModernClassFiles {
       classes = files.filter(f -> f.toString().endsWith(".class")).sorted().toList();
     }
     ClassFile reader = ClassFile.of();
-    ClassFile writer = ClassFile.of(ClassFile.StackMapsOption.GENERATE_STACK_MAPS, ClassFile.ClassHierarchyResolverOption.of(resolver(root)));
+    ClassFile writer = ClassFile.of(ClassFile.StackMapsOption.GENERATE_STACK_MAPS, ClassFile.ClassHierarchyResolverOption.of(JarClasses.resolver(root)));
     int rewritten = 0;
     List<String> failures = new ArrayList<>();
     for (Path file : classes) {
@@ -107,20 +102,6 @@ public final class ModernClassFiles {
       }
     };
     return writer.transformClass(model, ClassTransform.transformingMethodBodies(CodeTransform.ACCEPT_ALL).andThen(newVersion));
-  }
-
-  /** Super classes and interfaces for the frames: the JDK's own, else the class files beside these. */
-  static ClassHierarchyResolver resolver(Path root) {
-    Function<ClassDesc, InputStream> inJar = desc -> {
-      String name = desc.descriptorString();
-      Path file = root.resolve(name.substring(1, name.length() - 1) + ".class");
-      try {
-        return Files.exists(file) ? Files.newInputStream(file) : null;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    };
-    return ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofResourceParsing(inJar)).cached();
   }
 
   private ModernClassFiles() {}
