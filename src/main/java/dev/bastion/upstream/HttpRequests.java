@@ -27,7 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The HTTP requests to one Streamable HTTP upstream, built and sent: the upstream's URL, the configured
- * headers (the gateway's credentials for the upstream; checked when the upstream is configured, never
+ * headers (the gateway's credentials for the upstream; checked when the upstream is built, never
  * anything from the agent) and the MCP headers of the session's era — {@code Accept}, {@code Content-Type},
  * {@code MCP-Protocol-Version}, {@code Mcp-Session-Id} (legacy), {@code Mcp-Method} and {@code Mcp-Name}
  * (2026-07-28) and the call's trace context. Owns the upstream's Helidon client and {@link ConnectionPool};
