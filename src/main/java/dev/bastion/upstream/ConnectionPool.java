@@ -73,7 +73,7 @@ final class ConnectionPool implements AutoCloseable {
         throw e;
       }
       LOG.log(Level.DEBUG, () -> "upstream " + name + ": a kept-alive connection was closed by the server before the request left; sending on a new one: "
-          + HttpUpstream.cause(e));
+          + HttpRequests.cause(e));
     }
     PooledConnection fresh = connect();
     try {

@@ -43,7 +43,10 @@ final class GetStream {
 
   /** Opens the stream for {@code session} (replacing nothing: call {@link #stop()} first). */
   void start(String session) {
-    thread = Thread.ofVirtual().name("upstream-" + name + "-get").start(() -> loop(session));
+    // set before it runs: the loop ends at once when it is not the stream's thread
+    Thread t = Thread.ofVirtual().name("upstream-" + name + "-get").unstarted(() -> loop(session));
+    thread = t;
+    t.start();
   }
 
   void stop() {

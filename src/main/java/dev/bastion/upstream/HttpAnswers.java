@@ -9,10 +9,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.System.Logger.Level;
 import java.util.Locale;
 import java.util.Objects;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What an HTTP upstream sends back, read and dispatched: a POST's answer (JSON body or SSE stream,
@@ -21,7 +19,6 @@ import tools.jackson.databind.node.ObjectNode;
  * thread of their own by {@link Replies}); messages that match no call are dropped and logged.
  */
 final class HttpAnswers {
-  private static final System.Logger LOG = System.getLogger(HttpAnswers.class.getName());
   private static final int ERROR_BODY_BYTES = 64 * 1024;
 
   /** Sends the answer to a request the server made (off the reading thread). */
@@ -34,17 +31,15 @@ final class HttpAnswers {
   private final JsonRpcCodec codec;
   private final int maxResponseBytes;
   private final CallTable calls;
-  private final Upstream.Listener listener;
-  private final ServerMessages serverMessages;
+  private final ServerInitiated serverInitiated;
   private final Replies replies;
 
-  HttpAnswers(String name, JsonRpcCodec codec, int maxResponseBytes, CallTable calls, Upstream.Listener listener, ServerMessages serverMessages, Replies replies) {
+  HttpAnswers(String name, JsonRpcCodec codec, int maxResponseBytes, CallTable calls, ServerInitiated serverInitiated, Replies replies) {
     this.name = name;
     this.codec = codec;
     this.maxResponseBytes = maxResponseBytes;
     this.calls = calls;
-    this.listener = listener;
-    this.serverMessages = serverMessages;
+    this.serverInitiated = serverInitiated;
     this.replies = replies;
   }
 
@@ -156,13 +151,7 @@ final class HttpAnswers {
               + " on the stream of another request; dropped");
         }
       }
-      case JsonRpcMessage.Notification n -> {
-        if ("notifications/progress".equals(n.method())) {
-          calls.progress(n.params());
-        } else {
-          notifyListener(n.method(), n.params());
-        }
-      }
+      case JsonRpcMessage.Notification n -> serverInitiated.notification(n, calls);
       case JsonRpcMessage.Request r -> {
         // a request on a call's event stream belongs to that call (and may be relayed to its agent)
         replies.reply(r, call);
@@ -187,25 +176,5 @@ final class HttpAnswers {
 
   static String contentType(HttpClientResponse response) {
     return response.headers().first(HeaderNames.CONTENT_TYPE).orElse("").toLowerCase(Locale.ROOT);
-  }
-
-  /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
-  JsonRpcMessage.Response answer(JsonRpcMessage.Request request, PendingCall call) {
-    try {
-      return call == null
-          ? serverMessages.onRequest(name, request, null)
-          : serverMessages.onRequest(name, request, call.method(), call.relay(), call.timeout());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
-      return ServerMessages.defaultAnswer(request);
-    }
-  }
-
-  void notifyListener(String method, ObjectNode params) {
-    try {
-      listener.onNotification(name, method, params);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "listener failed on " + method + " from upstream " + name + ": " + e);
-    }
   }
 }

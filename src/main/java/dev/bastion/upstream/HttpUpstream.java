@@ -1,28 +1,19 @@
 package dev.bastion.upstream;
 
-import dev.bastion.config.Secret;
 import dev.bastion.config.UpstreamConfig;
 import dev.bastion.jsonrpc.JsonRpcCodec;
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.ReasonCode;
-import io.helidon.http.Header;
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Method;
+import dev.bastion.upstream.HttpRequests.Kind;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.http1.Http1Client;
-import io.helidon.webclient.http1.Http1ClientRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -31,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -56,6 +46,10 @@ import tools.jackson.databind.node.ObjectNode;
  * thread. Only the configured headers are sent, never anything from the agent; redirects are never
  * followed.
  *
+ * <p>This class runs the upstream: its lifecycle, the handshakes of both eras and the session they
+ * set up, and each call's exchange. What goes on the wire is built by {@link HttpRequests} (URL,
+ * configured and MCP headers, from the session's state), what comes back is read by {@link HttpAnswers}.
+ *
  * <p>Transport: one Helidon HTTP/1.1 {@link Http1Client} per upstream writes the requests and parses
  * the answers, blocking, on the awaiting thread (no selector thread, no per-request filter chain), over
  * connections of the upstream's own {@link ConnectionPool}: an idle connection is checked without
@@ -64,42 +58,20 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class HttpUpstream implements Upstream {
   private static final System.Logger LOG = System.getLogger(HttpUpstream.class.getName());
-  private static final HeaderName ACCEPT = HeaderNames.ACCEPT;
-  private static final HeaderName CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
-  private static final HeaderName SESSION_ID = HeaderNames.create("Mcp-Session-Id");
-  private static final HeaderName PROTOCOL_VERSION = HeaderNames.create("MCP-Protocol-Version");
-  private static final HeaderName MCP_METHOD = HeaderNames.create("Mcp-Method");
-  private static final HeaderName MCP_NAME = HeaderNames.create("Mcp-Name");
-  private static final HeaderName TRACEPARENT_HEADER = HeaderNames.create("traceparent");
-  private static final HeaderName TRACESTATE_HEADER = HeaderNames.create("tracestate");
-  private static final String ACCEPT_BOTH = "application/json, text/event-stream";
-  // the fixed headers are built once, with their HTTP/1.1 bytes cached
-  private static final Header ACCEPT_BOTH_HEADER = HeaderValues.createCached(ACCEPT, ACCEPT_BOTH);
-  private static final Header ACCEPT_SSE_HEADER = HeaderValues.createCached(ACCEPT, "text/event-stream");
-  private static final Header JSON_HEADER = HeaderValues.createCached(CONTENT_TYPE, "application/json");
-  private static final Header STATELESS_VERSION_HEADER = HeaderValues.createCached(PROTOCOL_VERSION, Protocol.STATELESS_VERSION);
-  /**
-   * The socket read timeout of a call's POST: none. Every exchange is watched by the {@link
-   * CallWatchdog}, which aborts it (closing its connection) once the call's deadline passes, so the
-   * reads need no timed park of their own.
-   */
-  private static final Duration CALL_READ_TIMEOUT = Duration.ZERO;
-    /** Bounds a silent GET stream before it is reopened. */
-  private static final Duration GET_STREAM_READ_TIMEOUT = Duration.ofMinutes(60);
+  private static final System.Logger ANSWERS_LOG = System.getLogger(HttpAnswers.class.getName());
 
   private final String name;
   private final URI url;
-  private final List<Header> headers;
   private final Duration timeout;
   private final JsonRpcCodec codec;
   private final ServerMessages serverMessages;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-  private final Http1Client client;
-  private final ConnectionPool pool;
+  private final HttpRequests requests;
   private final AtomicLong ids = new AtomicLong();
   private final CallTable calls;
   private final Map<Long, HttpExchange> exchanges = new ConcurrentHashMap<>();
   private final CallWatchdog watchdog;
+  private final ServerInitiated serverInitiated;
   private final HttpAnswers answers;
   private final GetStream getStream;
   private final ReentrantLock sessionLock = new ReentrantLock();
@@ -114,60 +86,15 @@ public final class HttpUpstream implements Upstream {
   public HttpUpstream(UpstreamConfig.Http config, UpstreamContext context) {
     this.name = Objects.requireNonNull(config.name(), "name");
     this.url = Objects.requireNonNull(config.url(), "url");
-    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IllegalArgumentException("upstream " + name + ": url must be http or https, got " + Protocol.printable(url.toString(), 200));
-    }
-    for (Map.Entry<String, Secret> h : config.headers().entrySet()) {
-      if (WireHeaders.MANAGED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-        throw new IllegalArgumentException(
-            "upstream " + name + ": header " + h.getKey() + " is managed by the gateway and cannot be configured");
-      }
-      if (!WireHeaders.sendable(h.getKey(), h.getValue().reveal())) {
-        throw new IllegalArgumentException(
-            "upstream " + name + ": header " + Protocol.printable(h.getKey(), 100) + " cannot be sent (restricted name or invalid value)");
-      }
-    }
-    Map<HeaderName, String> configured = new LinkedHashMap<>();
-    config.headers().forEach((k, v) -> configured.put(HeaderNames.create(k), v.reveal()));
-    // Name the gateway, not its HTTP library and version, unless the operator chose a value.
-    if (configured.keySet().stream().noneMatch(h -> h.lowerCase().equals("user-agent"))) {
-      configured.put(HeaderNames.USER_AGENT, Protocol.CLIENT_NAME + "/" + Protocol.CLIENT_VERSION);
-    }
-    // a cached header holds its value's US-ASCII bytes: only for ASCII values, the others as before
-    this.headers =
-        configured.entrySet().stream()
-            .map(h -> h.getValue().chars().allMatch(c -> c < 0x80) ? HeaderValues.createCached(h.getKey(), h.getValue()) : HeaderValues.create(h.getKey(), h.getValue()))
-            .toList();
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();
+    this.requests = new HttpRequests(config, timeout, codec);
     this.serverMessages = context.serverMessages();
     this.calls = new CallTable(name, ids, context.serverMessages());
     this.watchdog = new CallWatchdog(name);
-    this.answers = new HttpAnswers(name, codec, context.maxResponseBytes(), calls, context.listener(), serverMessages, this::reply);
-    this.getStream = new GetStream(name, answers, this::getRequest, () -> closed, () -> sessionId);
-    Duration connect = timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10);
-    this.client =
-        Http1Client.builder()
-            .baseUri(url)
-            .followRedirects(false)
-            .connectTimeout(connect)
-            .readTimeout(timeout)
-            .shareConnectionCache(false)
-            .servicesDiscoverServices(false)
-            .proxy(Proxy.noProxy())
-            .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
-            .sendExpectContinue(false)
-            .build();
-    this.pool =
-        new ConnectionPool(
-            name,
-            url,
-            client.prototype().tls(),
-            connect,
-            client.prototype().socketOptions(),
-            client.prototype().dnsResolver(),
-            client.prototype().dnsAddressLookup());
+    this.serverInitiated = new ServerInitiated(name, context.listener(), serverMessages, ANSWERS_LOG);
+    this.answers = new HttpAnswers(name, codec, context.maxResponseBytes(), calls, serverInitiated, this::reply);
+    this.getStream = new GetStream(name, answers, session -> requests.getStream(protocolVersion, session), () -> closed, () -> sessionId);
   }
 
   @Override
@@ -246,21 +173,19 @@ public final class HttpUpstream implements Upstream {
     stopGetStream();
     String session = sessionId;
     if (era == Era.LEGACY && session != null) {
-      try (HttpClientResponse ignored =
-          pool.exchange(() -> base(Method.DELETE, Duration.ofSeconds(2)).header(SESSION_ID, session).header(PROTOCOL_VERSION, protocolVersion), null, null)) {
+      try (HttpClientResponse ignored = requests.deleteSession(protocolVersion, session)) {
         // the status does not matter: the session is gone either way
       } catch (RuntimeException e) {
         LOG.log(Level.DEBUG, () -> "upstream " + name + ": DELETE of the session failed: " + e);
       }
     }
-    pool.close();
-    client.closeResource();
+    requests.close();
     executor.shutdownNow();
   }
 
   /** The upstream's keep-alive connections (tests). */
   ConnectionPool connections() {
-    return pool;
+    return requests.pool();
   }
 
   private void ready() throws UpstreamException {
@@ -358,17 +283,11 @@ public final class HttpUpstream implements Upstream {
       sessionLock.unlock();
     }
     if (renewed) {
-      answers.notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
+      serverInitiated.notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
     }
   }
 
   // ---------------------------------------------------------------- requests
-
-  private enum Kind {
-    DISCOVER,
-    INITIALIZE,
-    CALL
-  }
 
   private PendingCall begin(Kind kind, String method, ObjectNode params, CallOptions options, Duration t) {
     PendingCall call = calls.open(method, params, options, t, this::abandoned);
@@ -442,50 +361,6 @@ public final class HttpUpstream implements Upstream {
     }
   }
 
-  /** A request to the upstream's URL carrying the configured headers. */
-  private Http1ClientRequest base(Method method, Duration readTimeout) {
-    Http1ClientRequest b = client.method(method).readTimeout(readTimeout);
-    for (Header h : headers) {
-      b.header(h);
-    }
-    return b;
-  }
-
-  private Http1ClientRequest post(Kind kind, String method, ObjectNode params, String session) {
-    Http1ClientRequest b = base(Method.POST, CALL_READ_TIMEOUT).header(ACCEPT_BOTH_HEADER).header(JSON_HEADER);
-    switch (kind) {
-      case DISCOVER -> b.header(STATELESS_VERSION_HEADER).header(MCP_METHOD, method);
-      case INITIALIZE -> {}
-      case CALL -> {
-        traceHeaders(b, params);
-        if (era == Era.STATELESS) {
-          b.header(STATELESS_VERSION_HEADER).header(MCP_METHOD, method);
-          String mcpName = WireHeaders.mcpName(method, params);
-          if (mcpName != null) {
-            b.header(MCP_NAME, WireHeaders.headerValue(mcpName));
-          }
-        } else {
-          b.header(PROTOCOL_VERSION, protocolVersion);
-          if (session != null) {
-            b.header(SESSION_ID, session);
-          }
-        }
-      }
-    }
-    return b;
-  }
-
-  /** Repeats the trace context of {@code params._meta} as headers (only well-formed values). */
-  private static void traceHeaders(Http1ClientRequest b, ObjectNode params) {
-    WireHeaders.Trace trace = WireHeaders.traceHeaders(params);
-    if (trace.traceparent() != null) {
-      b.header(TRACEPARENT_HEADER, trace.traceparent());
-      if (trace.tracestate() != null) {
-        b.header(TRACESTATE_HEADER, trace.tracestate());
-      }
-    }
-  }
-
   /** Runs one request on its worker thread and completes the call one way or another. */
   private void run(Kind kind, PendingCall call, HttpExchange exchange, boolean mayRetry) {
     String session = sessionId;
@@ -495,7 +370,7 @@ public final class HttpUpstream implements Upstream {
       if (call.isDone()) {
         return;
       }
-      response = pool.exchange(() -> post(kind, call.method(), call.wireParams(), session), body, exchange);
+      response = requests.call(kind, call.method(), call.wireParams(), body, era, protocolVersion, session, exchange);
     } catch (RuntimeException e) {
       if (call.isDone()) {
         return; // aborted: the call already has its outcome
@@ -505,7 +380,7 @@ public final class HttpUpstream implements Upstream {
         call.fail(new UpstreamException(ReasonCode.CANCELLED, "call " + call.method() + " to upstream " + name + " was interrupted"));
         return;
       }
-      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " at " + url.getHost() + " cannot be reached: " + cause(e), e));
+      call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " at " + url.getHost() + " cannot be reached: " + HttpRequests.cause(e), e));
       return;
     }
     // only the response is closed: closing its entity stream would drain it, and a stream left unread
@@ -518,7 +393,7 @@ public final class HttpUpstream implements Upstream {
       }
       int status = response.status().code();
       if (kind == Kind.INITIALIZE && status == 200) {
-        response.headers().first(SESSION_ID).ifPresent(id -> sessionId = validSessionId(id));
+        response.headers().first(HttpRequests.SESSION_ID).ifPresent(id -> sessionId = validSessionId(id));
       }
       if (status == 404 && kind == Kind.CALL && era == Era.LEGACY && session != null && mayRetry) {
         response.close();
@@ -535,7 +410,7 @@ public final class HttpUpstream implements Upstream {
       answers.handle(call, response, in);
     } catch (IOException | UncheckedIOException e) {
       if (!call.isDone()) {
-        call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": the answer to " + call.method() + " broke off: " + cause(e), e));
+        call.fail(new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": the answer to " + call.method() + " broke off: " + HttpRequests.cause(e), e));
       }
     } catch (RuntimeException e) {
       if (call.isDone()) {
@@ -557,7 +432,7 @@ public final class HttpUpstream implements Upstream {
   /** Answers a request the server sent, on a virtual thread of its own (the reader goes on reading). */
   private void reply(JsonRpcMessage.Request request, PendingCall call) {
     try {
-      executor.execute(() -> postMessage(answers.answer(request, call), "a response to " + request.method()));
+      executor.execute(() -> postMessage(serverInitiated.answer(request, call), "a response to " + request.method()));
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // shutting down
     }
@@ -575,16 +450,6 @@ public final class HttpUpstream implements Upstream {
 
   private void stopGetStream() {
     getStream.stop();
-  }
-
-  private HttpClientResponse getRequest(String session) {
-    return pool.exchange(() -> {
-      Http1ClientRequest b = base(Method.GET, GET_STREAM_READ_TIMEOUT).header(ACCEPT_SSE_HEADER).header(PROTOCOL_VERSION, protocolVersion);
-      if (session != null) {
-        b.header(SESSION_ID, session);
-      }
-      return b;
-    }, null, null);
   }
 
   private void postNotification(String method, ObjectNode params) throws UpstreamException {
@@ -607,40 +472,8 @@ public final class HttpUpstream implements Upstream {
     }
   }
 
-  /** POSTs a notification or a response (nothing awaits it, so the socket read is bounded by the timeout). */
+  /** POSTs a notification or a response in the session's era. */
   private HttpClientResponse send(JsonRpcMessage message, String method) throws UpstreamException {
-    Era e0 = era;
-    String version = protocolVersion;
-    String session = sessionId;
-    Supplier<Http1ClientRequest> request = () -> {
-      Http1ClientRequest b = base(Method.POST, timeout).header(ACCEPT_BOTH_HEADER).header(JSON_HEADER);
-      if (e0 == Era.STATELESS) {
-        b.header(STATELESS_VERSION_HEADER);
-        if (method != null) {
-          b.header(MCP_METHOD, method);
-        }
-      } else {
-        if (version != null) {
-          b.header(PROTOCOL_VERSION, version);
-        }
-        if (session != null) {
-          b.header(SESSION_ID, session);
-        }
-      }
-      return b;
-    };
-    try {
-      return pool.exchange(request, codec.encode(message), null);
-    } catch (RuntimeException e) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new UpstreamException(ReasonCode.CANCELLED, "sending to upstream " + name + " was interrupted");
-      }
-      throw new UpstreamException(ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + " cannot be reached: " + cause(e), e);
-    }
-  }
-
-  /** The I/O failure behind a transport exception, for messages (Helidon wraps it unchecked). */
-  static Throwable cause(Exception e) {
-    return e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+    return requests.message(message, method, era, protocolVersion, sessionId);
   }
 }

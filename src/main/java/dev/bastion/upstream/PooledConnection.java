@@ -33,6 +33,14 @@ import javax.net.ssl.SSLSocket;
  * one more thread start and hand-off per call). A plain connection writes the request straight to the
  * channel and counts what the kernel accepted, so a failed write is known to have sent nothing
  * ({@link #refusedBeforeAnyByte()}); that, and only that, is the case where a request may be sent again.
+ *
+ * <p>Each request on a reused connection reads its answer through a {@link DataReader} of its own (the
+ * previous one holds no unread byte then: a connection with bytes left over is never pooled). Helidon's
+ * reader keeps the buffers it read in a linked list and, advancing past a consumed one, leaves that
+ * node's link to the next in place: once a consumed node has reached the old generation (any full GC
+ * puts every connection's current node there), everything the reader reads later stays reachable from
+ * it through young collections and is copied into the old generation. A reader per request bounds
+ * that to one answer instead of every answer the kept-alive connection will ever carry.
  */
 final class PooledConnection implements ClientConnection {
   private static final List<String> ALPN = List.of("http/1.1");
@@ -41,7 +49,7 @@ final class PooledConnection implements ClientConnection {
   private final SocketChannel channel;
   private final Socket socket; // what reads go through: the channel's adaptor or the TLS socket over it
   private final HelidonSocket helidonSocket;
-  private final DataReader reader;
+  private volatile DataReader reader; // replaced per request on a reused connection (see above)
   private final DataWriter writer;
   private final String channelId;
   private final boolean tls;
@@ -97,6 +105,19 @@ final class PooledConnection implements ClientConnection {
     reused = fromPool;
     sent = 0;
     writeFailure = null;
+    if (fromPool) {
+      renewReader();
+    }
+  }
+
+  /**
+   * Gives the next request a reader of its own when the previous one holds no unread byte; with bytes
+   * left (never on a pooled connection) the reader stays, so that nothing is lost or reordered.
+   */
+  private void renewReader() {
+    if (reader.available() == 0) {
+      reader = DataReader.create(helidonSocket);
+    }
   }
 
   /** The request the connection carries now. */

@@ -59,7 +59,7 @@ public final class StdioUpstream implements Upstream {
   private final Duration timeout;
   private final JsonRpcCodec codec;
   private final int maxLine;
-  private final Listener listener;
+  private final ServerInitiated serverInitiated;
   private final ServerMessages serverMessages;
   private final AtomicLong ids = new AtomicLong();
   private final ReentrantLock lifecycle = new ReentrantLock();
@@ -82,7 +82,7 @@ public final class StdioUpstream implements Upstream {
     this.timeout = config.timeout() != null ? config.timeout() : context.defaultTimeout();
     this.codec = context.responseCodec();
     this.maxLine = context.maxResponseBytes();
-    this.listener = context.listener();
+    this.serverInitiated = new ServerInitiated(name, context.listener(), context.serverMessages(), LOG);
     this.serverMessages = context.serverMessages();
   }
 
@@ -312,7 +312,7 @@ public final class StdioUpstream implements Upstream {
         }
         restarts.incrementAndGet();
         LOG.log(Level.INFO, "upstream " + name + " restarted");
-        notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
+        serverInitiated.notifyListener(Protocol.TOOLS_LIST_CHANGED, JsonRpcCodec.nodes().objectNode());
         return;
       } catch (UpstreamException e) {
         LOG.log(Level.WARNING, "upstream " + name + " failed to restart: " + e.getMessage());
@@ -340,26 +340,6 @@ public final class StdioUpstream implements Upstream {
     long capped = Math.min(base, BACKOFF_MAX.toMillis());
     double jitter = 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4;
     return Math.max(1, (long) (capped * jitter));
-  }
-
-  /** The answer to a request the server sent (inspected and recorded by the gateway's handler; refused if that fails). */
-  private JsonRpcMessage.Response answer(JsonRpcMessage.Request request, PendingCall call) {
-    try {
-      return call == null
-          ? serverMessages.onRequest(name, request, null)
-          : serverMessages.onRequest(name, request, call.method(), call.relay(), call.timeout());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "handling " + request.method() + " from upstream " + name + " failed: " + e);
-      return ServerMessages.defaultAnswer(request);
-    }
-  }
-
-  private void notifyListener(String method, ObjectNode params) {
-    try {
-      listener.onNotification(name, method, params);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "listener failed on " + method + " from upstream " + name + ": " + e);
-    }
   }
 
   /** One launched process and everything that belongs to it. */
@@ -486,20 +466,14 @@ public final class StdioUpstream implements Upstream {
       }
       switch (message) {
         case JsonRpcMessage.Response r -> calls.complete(r);
-        case JsonRpcMessage.Notification n -> {
-          if ("notifications/progress".equals(n.method())) {
-            calls.progress(n.params());
-          } else {
-            notifyListener(n.method(), n.params());
-          }
-        }
+        case JsonRpcMessage.Notification n -> serverInitiated.notification(n, calls);
         case JsonRpcMessage.Request r -> {
           // stdio has one pipe for all calls: a request belongs to the call its progress token names,
           // else to the only call in flight; with several calls and no token it belongs to none
           PendingCall related = calls.relatedCall(r.params());
           Thread.ofVirtual().start(() -> {
             try {
-              send(answer(r, related));
+              send(serverInitiated.answer(r, related));
             } catch (UpstreamException e) {
               LOG.log(Level.DEBUG, () -> "could not answer " + r.method() + " from upstream " + name + ": " + e.getMessage());
             }
