@@ -88,7 +88,8 @@ final class TrainingSession {
       ok &= answered(agent.send("DELETE", headers, null), err);
       return ok;
     } catch (IOException | RuntimeException e) {
-      err.println("bastion: training session: " + e.getMessage());
+      // e.g. Helidon's DataReader on a connection the gateway closed has no message of its own
+      err.println("bastion: training session: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return false;
     }
   }
