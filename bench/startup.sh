@@ -37,7 +37,7 @@ trap '[ -n "$gw" ] && kill "$gw" 2>/dev/null; rm -rf "$work"' EXIT
 cpu_of() { awk -v t="$tick" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 run() { # $1 = launcher root, $2 = pinning, $3 = seconds to wait for ready; prints "wall gateway-cpu child-cpu"
-  rm -rf "$work/demo"
+  rm -rf "$work/demo" "$work/demo.log" # the old log must be gone before the launch, or its ready line counts at once
   local log="$work/demo.log" t0 t1 child pin=()
   [ "$2" = all ] || pin=(taskset -c "$2")
   [ -z "${NICE:-}" ] || pin=(nice -n "$NICE" "${pin[@]}")

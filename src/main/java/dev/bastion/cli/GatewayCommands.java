@@ -59,8 +59,8 @@ final class GatewayCommands {
   static CommandSpec demo(DemoCommand c) {
     CommandSpec spec = CommandSpec.wrapWithoutInspection(c).name("demo");
     spec.addOption(OptionSpec.builder("--dir").type(Path.class).converters(Path::of).defaultValue("bastion-demo").setter(set(v -> c.dir = (Path) v)).build());
-    spec.addOption(OptionSpec.builder("--port").type(int.class).defaultValue("8080").setter(set(v -> c.port = (Integer) v)).build());
-    spec.addOption(OptionSpec.builder("--admin-port").type(int.class).defaultValue("9090").setter(set(v -> c.adminPort = (Integer) v)).build());
+    spec.addOption(OptionSpec.builder("--port").type(int.class).initialValue(0).defaultValue("8080").setter(set(v -> c.port = (Integer) v)).build());
+    spec.addOption(OptionSpec.builder("--admin-port").type(int.class).initialValue(0).defaultValue("9090").setter(set(v -> c.adminPort = (Integer) v)).build());
     spec.addOption(OptionSpec.builder("--training-run").type(boolean.class).arity("0").hidden(true).setter(set(v -> c.trainingRun = Boolean.TRUE.equals(v))).build());
     return standard(spec);
   }

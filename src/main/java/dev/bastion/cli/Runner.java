@@ -70,16 +70,6 @@ final class Runner {
       err.println("bastion: could not start: " + (cause instanceof BindException ? "address in use (" + config.listen() + " or " + config.admin() + ")" : cause.getMessage()));
       return ExitCodes.ENVIRONMENT;
     }
-    if (stopAfterStart) {
-      out.println("bastion: mcp endpoint " + gateway.mcpUrl());
-      try {
-        afterStart.accept(gateway);
-      } finally {
-        gateway.close();
-      }
-      return ExitCodes.OK;
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
     ConfigWatcher watcher;
     try {
       watcher =
@@ -107,6 +97,19 @@ final class Runner {
       gateway.close();
       return ExitCodes.ENVIRONMENT;
     }
+    if (stopAfterStart) {
+      // the training run watches the file too, as a real start does before it is ready, so that the
+      // watcher's classes are in the start-up cache
+      out.println("bastion: mcp endpoint " + gateway.mcpUrl());
+      try {
+        afterStart.accept(gateway);
+      } finally {
+        watcher.close();
+        gateway.close();
+      }
+      return ExitCodes.OK;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -28,7 +28,13 @@ class DemoTrainingRunTest {
     } finally {
       System.setErr(err);
     }
-    assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("training session:");
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log).doesNotContain("training session:");
+    // the script trains the allowed path (forwarded to the demo server, in both eras) and the refusals
+    assertThat(log)
+        .contains("access demo-agent initialize ok", "access demo-agent tools/list ok", "tools/call demo__read_file allow ok")
+        .contains("tools/call demo__read_file denied (request_blocked)", "tools/call demo__fetch_url denied (request_blocked)");
+    assertThat(log.lines().filter(l -> l.contains("tools/call demo__echo allow ok"))).hasSize(2);
     assertThat(code).isEqualTo(ExitCodes.OK);
     assertThat(dir.resolve("data")).isDirectory();
   }
