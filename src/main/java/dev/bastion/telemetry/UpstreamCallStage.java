@@ -108,7 +108,7 @@ final class UpstreamCallStage implements Stage {
     return outcome;
   }
 
-  private static void transport(UpstreamConfig config, AttributesBuilder attrs) {
+  static void transport(UpstreamConfig config, AttributesBuilder attrs) {
     switch (config) {
       case UpstreamConfig.Http h -> {
         int port = h.url().getPort() != -1 ? h.url().getPort() : "https".equalsIgnoreCase(h.url().getScheme()) ? 443 : 80;
