@@ -215,6 +215,11 @@ public final class Telemetry implements AutoCloseable {
     return new RelaySpans(serverMessages, tracer, tracerProvider != null, metrics, upstreams);
   }
 
+  /** The gateway's listener for upstream notifications, counting them ({@code bastion.upstream.notifications}). */
+  public dev.bastion.upstream.Upstream.Listener upstreamNotifications(dev.bastion.upstream.Upstream.Listener listener) {
+    return UpstreamNotifications.counting(listener, metrics);
+  }
+
   public boolean prometheusEnabled() {
     return prometheus != null;
   }

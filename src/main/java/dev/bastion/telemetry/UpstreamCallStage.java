@@ -84,7 +84,11 @@ final class UpstreamCallStage implements Stage {
       span.setAttribute(SemConv.MCP_RESOURCE_URI, AccessLogStage.safe(target.upstreamName(), 200));
     }
     Context withSpan = Context.current().with(span);
-    Exchange forwarded = exchange.withMessage(new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan)));
+    UpstreamNotifications.Progress progress = new UpstreamNotifications.Progress(exchange.sink(), metrics, target.server());
+    Exchange forwarded =
+        new Exchange(exchange.id(), exchange.receivedAt(), exchange.era(), exchange.protocolVersion(), exchange.remoteAddress(), exchange.credential(),
+            exchange.principal(), exchange.sessionId(), new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan)),
+            target, progress, exchange.log());
     long start = System.nanoTime();
     Outcome outcome;
     try {
@@ -94,6 +98,9 @@ final class UpstreamCallStage implements Stage {
       span.setAttribute(SemConv.ERROR_TYPE, e.getClass().getName());
       span.end();
       throw e;
+    }
+    if (progress.relayed() > 0 && span.isRecording()) {
+      span.setAttribute(SemConv.PROGRESS_RELAYED, progress.relayed());
     }
     String errorType = ServerSpanStage.errorType(outcome, exchange.era());
     Attributes measured = call.attributes(); // a successful call is measured with the span's attributes as they are

@@ -66,6 +66,7 @@ class RelaySpanTest {
         data_dir: ./data
         upstreams:
           srv: { command: %s, timeout: 20s }
+          trouble: { command: %s, timeout: 20s }
         agents:
           alice: { keys: ["%s"], roles: [reader] }
         policy:
@@ -74,7 +75,8 @@ class RelaySpanTest {
             - { id: readers, effect: allow, when: "'reader' in agent.roles" }
         audit: { durability: batch }
         """
-            .formatted(McpWire.JSON.writeValueAsString(GatewayExtension.javaCommand(ElicitingServer.class)), GatewayExtension.digest(KEY));
+            .formatted(McpWire.JSON.writeValueAsString(GatewayExtension.javaCommand(ElicitingServer.class)),
+                McpWire.JSON.writeValueAsString(GatewayExtension.javaCommand(dev.bastion.testing.TroubleServer.class)), GatewayExtension.digest(KEY));
     Path file = dir.resolve("bastion.yaml");
     Files.writeString(file, yaml);
     BastionConfig config =
@@ -223,6 +225,33 @@ class RelaySpanTest {
     assertThat(spans.getFinishedSpanItems()).isEmpty();
     assertThat(point("mcp.server.operation.duration", "sampling/createMessage").getCount()).isEqualTo(1);
     assertThat(point("mcp.client.operation.duration", "sampling/createMessage").getCount()).isEqualTo(1);
+  }
+
+  @Test
+  void progressIsCountedNotTracedAndTheCallsClientSpanCarriesTheTotal() throws Exception {
+    McpWire wire = start(true);
+    wire.initialize(obj("{}"));
+    try (McpWire.Stream stream = wire.requestStreaming(305, "tools/call",
+        obj("{\"name\":\"trouble__progress\",\"arguments\":{\"steps\":7},\"_meta\":{\"progressToken\":\"p-1\"}}"))) {
+      assertThat(stream.awaitEnd()).filteredOn(m -> "notifications/progress".equals(m.path("method").asString(""))).hasSize(7);
+    }
+    SpanData upstreamCall = await(span("tools/call progress", SpanKind.CLIENT), "the call to the upstream");
+    assertThat(upstreamCall.getAttributes().get(AttributeKey.longKey("bastion.progress.relayed"))).isEqualTo(7L);
+    assertThat(spans.getFinishedSpanItems()).noneMatch(x -> x.getName().startsWith("notifications/progress"));
+    assertThat(upstreamCall.getEvents()).isEmpty();
+    assertThat(notifications("notifications/progress", "trouble")).isEqualTo(7);
+
+    // other notifications are counted as the gateway receives them
+    assertThat(McpWire.toolText(wire.request("tools/call", obj("{\"name\":\"trouble__add_tool\",\"arguments\":{}}")).message())).isNotNull();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> notifications("notifications/tools/list_changed", "trouble") == 1);
+  }
+
+  private long notifications(String method, String upstream) {
+    return metrics.collectAllMetrics().stream().filter(d -> d.getName().equals("bastion.upstream.notifications"))
+        .flatMap(d -> d.getLongSumData().getPoints().stream())
+        .filter(p -> method.equals(p.getAttributes().get(AttributeKey.stringKey("mcp.method.name")))
+            && upstream.equals(p.getAttributes().get(AttributeKey.stringKey("bastion.upstream"))))
+        .mapToLong(p -> p.getValue()).sum();
   }
 
   private HistogramPointData point(String metric, String method) {
