@@ -84,11 +84,16 @@ final class UpstreamCallStage implements Stage {
       span.setAttribute(SemConv.MCP_RESOURCE_URI, AccessLogStage.safe(target.upstreamName(), 200));
     }
     Context withSpan = Context.current().with(span);
-    UpstreamNotifications.Progress progress = new UpstreamNotifications.Progress(exchange.sink(), metrics, target.server());
+    JsonRpcMessage.Request traced = new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan));
+    // progress reaches the agent only for a progress token it sent: only then is the call's sink wrapped to count it
+    UpstreamNotifications.Progress progress =
+        request.params() != null && request.params().get("_meta") instanceof tools.jackson.databind.node.ObjectNode meta && meta.has("progressToken")
+            ? new UpstreamNotifications.Progress(exchange.sink(), metrics, target.server()) : null;
     Exchange forwarded =
-        new Exchange(exchange.id(), exchange.receivedAt(), exchange.era(), exchange.protocolVersion(), exchange.remoteAddress(), exchange.credential(),
-            exchange.principal(), exchange.sessionId(), new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan)),
-            target, progress, exchange.log());
+        progress == null
+            ? exchange.withMessage(traced)
+            : new Exchange(exchange.id(), exchange.receivedAt(), exchange.era(), exchange.protocolVersion(), exchange.remoteAddress(), exchange.credential(),
+                exchange.principal(), exchange.sessionId(), traced, target, progress, exchange.log());
     long start = System.nanoTime();
     Outcome outcome;
     try {
@@ -99,7 +104,7 @@ final class UpstreamCallStage implements Stage {
       span.end();
       throw e;
     }
-    if (progress.relayed() > 0 && span.isRecording()) {
+    if (progress != null && progress.relayed() > 0 && span.isRecording()) {
       span.setAttribute(SemConv.PROGRESS_RELAYED, progress.relayed());
     }
     String errorType = ServerSpanStage.errorType(outcome, exchange.era());
