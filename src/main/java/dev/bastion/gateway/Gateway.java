@@ -213,8 +213,8 @@ public final class Gateway implements AutoCloseable {
         new JsonRpcCodec(
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
     Live previous = live.get();
-    UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(), this::onUpstreamNotification,
-        new CurrentServerMessages());
+    UpstreamContext context = new UpstreamContext(codec, config.limits().callTimeout(), config.limits().maxResponseBytes(),
+        telemetry.upstreamNotifications(this::onUpstreamNotification), telemetry.serverMessages(new CurrentServerMessages(), name -> Optional.ofNullable(upstreamConfigs.get(name))));
     // On start-up nothing is running yet, so the upstreams (a child process, a connection) start
     // right away on virtual threads while the policy compiles and the audit store opens; they are
     // listed once the catalog exists. Until then a server-initiated request is refused (as it is

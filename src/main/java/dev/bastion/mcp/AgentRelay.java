@@ -38,6 +38,11 @@ public final class AgentRelay implements ClientRelay {
   }
 
   @Override
+  public String sessionId() {
+    return session.id();
+  }
+
+  @Override
   public String refusal(String method, ObjectNode params) {
     String missing = missingCapability(session, method, params);
     if (missing != null) {

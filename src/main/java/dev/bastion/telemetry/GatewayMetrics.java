@@ -20,6 +20,7 @@ public final class GatewayMetrics {
   private final LongCounter limitRejections;
   private final DoubleHistogram auditWrite;
   private final LongCounter findings;
+  private final LongCounter notifications;
   private final AtomicReference<Observed> observed = new AtomicReference<>(Observed.NONE);
   // attribute sets of the counters, built once per combination (effects, reason codes, detectors)
   private final AttributeCache<Pair, Attributes> decisionAttributes =
@@ -27,6 +28,9 @@ public final class GatewayMetrics {
   private final AttributeCache<String, Attributes> limitAttributes = new AttributeCache<>(reason -> Attributes.of(SemConv.REASON, reason));
   private final AttributeCache<Pair, Attributes> findingAttributes =
       new AttributeCache<>(p -> Attributes.of(SemConv.DETECTOR, p.a(), SemConv.ACTION, p.b()));
+
+  private final AttributeCache<Pair, Attributes> notificationAttributes =
+      new AttributeCache<>(p -> Attributes.of(SemConv.MCP_METHOD_NAME, p.a(), SemConv.UPSTREAM, p.b()));
 
   private record Pair(String a, String b) {}
 
@@ -83,6 +87,10 @@ public final class GatewayMetrics {
             .build();
     findings =
         meter.counterBuilder("bastion.firewall.findings").setUnit("{finding}").setDescription("Content firewall findings by detector and action").build();
+    notifications =
+        meter.counterBuilder("bastion.upstream.notifications").setUnit("{notification}")
+            .setDescription("Notifications upstreams sent the gateway (progress relayed to the agent's call, list_changed, logging, ...), by method and upstream")
+            .build();
     meter.gaugeBuilder("bastion.firewall.quarantined_tools").ofLongs().setUnit("{tool}").setDescription("Tools currently quarantined, by upstream")
         .buildWithCallback(m -> observed.get().quarantinedTools().forEach((name, n) -> m.record(n, Attributes.of(SemConv.UPSTREAM, name))));
     meter.gaugeBuilder("bastion.sessions.active").ofLongs().setUnit("{session}").setDescription("Legacy-era sessions currently held")
@@ -126,6 +134,11 @@ public final class GatewayMetrics {
   /** A content-firewall finding: which detector fired and what was done (block, redact, record). */
   void finding(String detector, String action) {
     findings.add(1, findingAttributes.get(new Pair(detector, action)));
+  }
+
+  /** A notification from an upstream; {@code method} is already bounded ({@link UpstreamNotifications#method}). */
+  void notification(String method, String upstream) {
+    notifications.add(1, notificationAttributes.get(new Pair(method, upstream)));
   }
 
   private static double seconds(long nanos) {

@@ -37,6 +37,8 @@ final class SemConv {
   static final AttributeKey<String> DETECTOR = AttributeKey.stringKey("bastion.detector");
   static final AttributeKey<String> ACTION = AttributeKey.stringKey("bastion.action");
   static final AttributeKey<String> STATE = AttributeKey.stringKey("bastion.state");
+  static final AttributeKey<String> DURING = AttributeKey.stringKey("bastion.during");
+  static final AttributeKey<Long> PROGRESS_RELAYED = AttributeKey.longKey("bastion.progress.relayed");
 
   /** The MCP conventions' bucket boundaries for operation durations, in seconds. */
   static final List<Double> DURATION_BUCKETS = List.of(0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0);

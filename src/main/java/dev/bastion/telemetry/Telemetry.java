@@ -204,6 +204,22 @@ public final class Telemetry implements AutoCloseable {
     return new UpstreamCallStage(terminal, tracer, metrics, upstreams);
   }
 
+  /**
+   * {@code serverMessages} (the firewall for what upstreams send on their own), with a SERVER span
+   * per request an upstream sends the gateway, a CLIENT child when it is relayed to the agent
+   * (whose context goes to the agent in {@code params._meta}), and their duration measurements
+   * (see {@link RelaySpans}). With tracing off no span is built and nothing is injected.
+   */
+  public dev.bastion.upstream.ServerMessages serverMessages(
+      dev.bastion.upstream.ServerMessages serverMessages, Function<String, Optional<UpstreamConfig>> upstreams) {
+    return new RelaySpans(serverMessages, tracer, tracerProvider != null, metrics, upstreams);
+  }
+
+  /** The gateway's listener for upstream notifications, counting them ({@code bastion.upstream.notifications}). */
+  public dev.bastion.upstream.Upstream.Listener upstreamNotifications(dev.bastion.upstream.Upstream.Listener listener) {
+    return UpstreamNotifications.counting(listener, metrics);
+  }
+
   public boolean prometheusEnabled() {
     return prometheus != null;
   }

@@ -36,16 +36,9 @@ final class TraceContext {
 
   /** The remote parent for an agent's message; {@link Context#root()} when none is valid. */
   static Context extract(ObjectNode params) {
-    if (params != null && params.get("_meta") instanceof ObjectNode meta && meta.get(TRACEPARENT) instanceof JsonNode tp && tp.isString()) {
-      Map<String, String> carrier = new HashMap<>(4);
-      carrier.put(TRACEPARENT, tp.asString());
-      if (meta.get(TRACESTATE) instanceof JsonNode ts && ts.isString()) {
-        carrier.put(TRACESTATE, ts.asString());
-      }
-      Context fromMeta = W3C.extract(Context.root(), carrier, GETTER);
-      if (io.opentelemetry.api.trace.Span.fromContext(fromMeta).getSpanContext().isValid()) {
-        return fromMeta;
-      }
+    Context fromMeta = fromMeta(params);
+    if (fromMeta != null) {
+      return fromMeta;
     }
     InboundTrace http = InboundTrace.CURRENT.orElse(InboundTrace.NONE);
     if (http.traceparent() != null) {
@@ -57,6 +50,28 @@ final class TraceContext {
       return W3C.extract(Context.root(), carrier, GETTER);
     }
     return Context.root();
+  }
+
+  /** The context in a message's {@code params._meta.traceparent} (and {@code tracestate}); null when none is valid. */
+  static Context fromMeta(ObjectNode params) {
+    if (params != null && params.get("_meta") instanceof ObjectNode meta && meta.get(TRACEPARENT) instanceof JsonNode tp && tp.isString()) {
+      Map<String, String> carrier = new HashMap<>(4);
+      carrier.put(TRACEPARENT, tp.asString());
+      if (meta.get(TRACESTATE) instanceof JsonNode ts && ts.isString()) {
+        carrier.put(TRACESTATE, ts.asString());
+      }
+      return fromCarrier(carrier);
+    }
+    return null;
+  }
+
+  /** The context in a W3C carrier ({@code traceparent}, {@code tracestate}); null when none is valid. */
+  static Context fromCarrier(Map<String, String> carrier) {
+    if (carrier.isEmpty()) {
+      return null;
+    }
+    Context context = W3C.extract(Context.root(), carrier, GETTER);
+    return io.opentelemetry.api.trace.Span.fromContext(context).getSpanContext().isValid() ? context : null;
   }
 
   /**

@@ -84,7 +84,16 @@ final class UpstreamCallStage implements Stage {
       span.setAttribute(SemConv.MCP_RESOURCE_URI, AccessLogStage.safe(target.upstreamName(), 200));
     }
     Context withSpan = Context.current().with(span);
-    Exchange forwarded = exchange.withMessage(new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan)));
+    JsonRpcMessage.Request traced = new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan));
+    // progress reaches the agent only for a progress token it sent: only then is the call's sink wrapped to count it
+    UpstreamNotifications.Progress progress =
+        request.params() != null && request.params().get("_meta") instanceof tools.jackson.databind.node.ObjectNode meta && meta.has("progressToken")
+            ? new UpstreamNotifications.Progress(exchange.sink(), metrics, target.server()) : null;
+    Exchange forwarded =
+        progress == null
+            ? exchange.withMessage(traced)
+            : new Exchange(exchange.id(), exchange.receivedAt(), exchange.era(), exchange.protocolVersion(), exchange.remoteAddress(), exchange.credential(),
+                exchange.principal(), exchange.sessionId(), traced, target, progress, exchange.log());
     long start = System.nanoTime();
     Outcome outcome;
     try {
@@ -94,6 +103,9 @@ final class UpstreamCallStage implements Stage {
       span.setAttribute(SemConv.ERROR_TYPE, e.getClass().getName());
       span.end();
       throw e;
+    }
+    if (progress != null && progress.relayed() > 0 && span.isRecording()) {
+      span.setAttribute(SemConv.PROGRESS_RELAYED, progress.relayed());
     }
     String errorType = ServerSpanStage.errorType(outcome, exchange.era());
     Attributes measured = call.attributes(); // a successful call is measured with the span's attributes as they are
@@ -108,7 +120,7 @@ final class UpstreamCallStage implements Stage {
     return outcome;
   }
 
-  private static void transport(UpstreamConfig config, AttributesBuilder attrs) {
+  static void transport(UpstreamConfig config, AttributesBuilder attrs) {
     switch (config) {
       case UpstreamConfig.Http h -> {
         int port = h.url().getPort() != -1 ? h.url().getPort() : "https".equalsIgnoreCase(h.url().getScheme()) ? 443 : 80;

@@ -45,6 +45,35 @@ public interface ClientRelay {
     return dev.bastion.jsonrpc.JsonRpcCodec.nodes().objectNode();
   }
 
+  /**
+   * The W3C trace context the gateway sent upstream with the call behind this relay ({@code
+   * traceparent} and {@code tracestate} of the call's {@code params._meta}), as a carrier map:
+   * telemetry parents the spans of requests relayed during the call on it. Empty when the call
+   * carried none.
+   */
+  default java.util.Map<String, String> traceContext() {
+    return java.util.Map.of();
+  }
+
+  /** The agent's legacy-era session id, for telemetry ({@code mcp.session.id}); null when there is none. */
+  default String sessionId() {
+    return null;
+  }
+
+  /**
+   * {@code relay}, answering {@link #traceContext()} from the params of the call it belongs to (as
+   * sent upstream); {@code relay} itself when they carry no {@code _meta.traceparent}.
+   */
+  static ClientRelay inCall(ClientRelay relay, ObjectNode callParams) {
+    if (callParams != null && callParams.get("_meta") instanceof ObjectNode meta && meta.get("traceparent") instanceof tools.jackson.databind.JsonNode tp
+        && tp.isString()) {
+      tools.jackson.databind.JsonNode ts = meta.get("tracestate");
+      return new TracedRelay(relay, ts != null && ts.isString()
+          ? java.util.Map.of("traceparent", tp.asString(), "tracestate", ts.asString()) : java.util.Map.of("traceparent", tp.asString()));
+    }
+    return relay;
+  }
+
   /** No agent to relay to: every request is answered by the gateway itself. */
   ClientRelay NONE = new ClientRelay() {
     @Override

@@ -83,9 +83,12 @@ final class PendingCall implements Upstream.Call {
     return wireParams;
   }
 
-  /** The agent behind this call, for requests the server sends during it. */
+  /**
+   * The agent behind this call, for requests the server sends during it; its {@link
+   * ClientRelay#traceContext()} is the trace context this call carried upstream.
+   */
   ClientRelay relay() {
-    return relay;
+    return ClientRelay.inCall(relay, wireParams);
   }
 
   Duration timeout() {

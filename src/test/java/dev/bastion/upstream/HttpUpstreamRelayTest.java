@@ -35,6 +35,8 @@ class HttpUpstreamRelayTest {
   /** The server's answers from its client, by the server's request id. */
   private final Map<String, CompletableFuture<JsonNode>> answers = new ConcurrentHashMap<>();
   private final List<String> during = new CopyOnWriteArrayList<>();
+  /** The trace context each relayed request's call carried upstream, as the relay tells it. */
+  private final List<Map<String, String>> traceContexts = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void close() throws Exception {
@@ -53,6 +55,7 @@ class HttpUpstreamRelayTest {
     @Override
     public JsonRpcMessage.Response onRequest(String server, JsonRpcMessage.Request request, String call, ClientRelay relay, Duration timeout) {
       during.add(call + " " + timeout.toSeconds() + "s");
+      traceContexts.add(relay.traceContext());
       if (!relay.accepts(request.method(), request.params())) {
         return ServerMessages.defaultAnswer(request);
       }
@@ -120,6 +123,30 @@ class HttpUpstreamRelayTest {
     assertThat(answer.get("result").toString()).isEqualTo("{\"action\":\"accept\",\"content\":{\"colour\":\"green\"}}");
     assertThat(timeouts).containsExactly(Duration.ofSeconds(7));
     assertThat(during).containsExactly("tools/call 7s");
+  }
+
+  @Test
+  void theRelayOfARequestOnACallsStreamKnowsTheTraceContextTheCallCarried() throws Exception {
+    HttpUpstream up = upstream();
+    ObjectNode params = StdioUpstreamTest.tool("ask");
+    params.putObject("_meta").put("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").put("tracestate", "b=2");
+    ClientRelay agent = new ClientRelay() {
+      @Override
+      public String refusal(String method, ObjectNode p) {
+        return null;
+      }
+
+      @Override
+      public JsonRpcMessage.Response relay(String server, String method, ObjectNode p, Duration timeout) {
+        return new JsonRpcMessage.Response(JsonRpcCodec.nodes().stringNode("bastion-1"), FakeHttpServer.MAPPER.readTree("{\"action\":\"decline\"}"), null);
+      }
+    };
+
+    up.call("tools/call", params, new Upstream.CallOptions(Duration.ofSeconds(7), p -> {}, agent)).await();
+    up.call("tools/call", StdioUpstreamTest.tool("ask"), new Upstream.CallOptions(Duration.ofSeconds(7), p -> {}, agent)).await();
+
+    assertThat(traceContexts).containsExactly(
+        Map.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate", "b=2"), Map.of());
   }
 
   @Test
