@@ -77,6 +77,10 @@ public record Exchange(
     return new Exchange(id, receivedAt, era, protocolVersion, remoteAddress, credential, principal, s, message, target, sink, log);
   }
 
+  public Exchange withSink(NotificationSink s) {
+    return new Exchange(id, receivedAt, era, protocolVersion, remoteAddress, credential, principal, sessionId, message, target, s, log);
+  }
+
   /** What the agent presented to authenticate. The secret never appears in {@link #toString()}. */
   public record Credential(String scheme, String secret) {
     public static final Credential NONE = new Credential("", "");

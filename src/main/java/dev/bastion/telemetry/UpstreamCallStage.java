@@ -89,11 +89,7 @@ final class UpstreamCallStage implements Stage {
     UpstreamNotifications.Progress progress =
         request.params() != null && request.params().get("_meta") instanceof tools.jackson.databind.node.ObjectNode meta && meta.has("progressToken")
             ? new UpstreamNotifications.Progress(exchange.sink(), metrics, target.server()) : null;
-    Exchange forwarded =
-        progress == null
-            ? exchange.withMessage(traced)
-            : new Exchange(exchange.id(), exchange.receivedAt(), exchange.era(), exchange.protocolVersion(), exchange.remoteAddress(), exchange.credential(),
-                exchange.principal(), exchange.sessionId(), traced, target, progress, exchange.log());
+    Exchange forwarded = progress == null ? exchange.withMessage(traced) : exchange.withMessage(traced).withSink(progress);
     long start = System.nanoTime();
     Outcome outcome;
     try {
