@@ -8,7 +8,8 @@
 #   bench/windows.sh [CONFIG] [WINDOWS]     defaults: bench/configs/min.yaml, 8
 #   WARM=45 SECS=10 PORT_BASE=18800 SERVER_CPU=0 LOAD_CPU=1 BUILD=0 (use the jar already built)
 #
-# Needs wrk (bench/run.sh installs it). The output directory is target/bench/windows.
+# Needs wrk (bench/run.sh installs it). Ports PORT_BASE+1 (mock), +4/+5 (Bastion), +7 (the OTLP
+# sink, on LOAD_CPU, for configurations that export). The output directory is target/bench/windows.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -26,18 +27,26 @@ CP="$here/target/test-classes:$here/target/classes:$(cat target/jmh.classpath)"
 
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
-await() { # file pattern
+await() { # file pattern [pid that must stay alive]
   local i
-  for ((i = 0; i < 2400; i++)); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+  for ((i = 0; i < 12000; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then echo "exited before '$2' (see ${1%.log}.err)" >&2; return 1; fi
+    sleep 0.05
+  done
   echo "timed out waiting for '$2' in $1" >&2; return 1
 }
 taskset -c "$SERVER_CPU" java -XX:+UseSerialGC -Xmx256m -Dsun.net.httpserver.nodelay=true -cp "$CP" dev.bastion.bench.MockUpstream http 127.0.0.1 $((PB + 1)) >"$out/mock.log" 2>&1 &
 pids+=($!)
 await "$out/mock.log" "ready on"
-BENCH_LISTEN=127.0.0.1:$((PB + 4)) BENCH_ADMIN=127.0.0.1:$((PB + 5)) BENCH_DATA="$out/data" BENCH_MOCK_URL=http://127.0.0.1:$((PB + 1))/mcp BENCH_OTLP_URL= \
+# the OTLP sink stands for the operator's collector (as in bench/run.sh): on the load core
+taskset -c "$LOAD_CPU" java -XX:+UseSerialGC -Xmx256m -cp "$CP" dev.bastion.bench.OtlpSink 127.0.0.1 $((PB + 7)) >"$out/otlp-sink.log" 2>&1 &
+pids+=($!)
+await "$out/otlp-sink.log" "ready on"
+BENCH_LISTEN=127.0.0.1:$((PB + 4)) BENCH_ADMIN=127.0.0.1:$((PB + 5)) BENCH_DATA="$out/data" BENCH_MOCK_URL=http://127.0.0.1:$((PB + 1))/mcp BENCH_OTLP_URL=http://127.0.0.1:$((PB + 7)) \
   JAVA_TOOL_OPTIONS="-Xlog:gc:file=$out/gc.log:uptime:filecount=0" taskset -c "$SERVER_CPU" ./bastion serve --config "$cfg" >"$out/bastion.log" 2>"$out/bastion.err" &
 pids+=($!); launcher=$!
-await "$out/bastion.log" "mcp endpoint"
+await "$out/bastion.log" "mcp endpoint" "$launcher"
 jvm=$(pgrep -P "$launcher" java || echo "$launcher")
 key=""; [[ "$cfg" == *full* ]] && key=bench-key
 sid=$(taskset -c "$LOAD_CPU" java -XX:TieredStopAtLevel=1 -cp "$CP" dev.bastion.bench.BenchClient session http://127.0.0.1:$((PB + 4))/mcp "$key")
