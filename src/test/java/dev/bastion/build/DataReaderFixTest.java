@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.helidon.common.buffers.DataReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.classfile.ClassFile;
 import java.net.URI;
 import java.nio.file.FileSystem;
@@ -43,7 +42,7 @@ class DataReaderFixTest {
     DataReaderFix.apply(fixed);
 
     int reads = 0;
-    try (Isolated before = new Isolated(original); Isolated after = new Isolated(fixed)) {
+    try (ChildFirstLoader before = loader(original); ChildFirstLoader after = loader(fixed)) {
       for (long seed = 1; seed <= 300; seed++) {
         String expected = probe(before, "run", seed, 400);
         assertThat(probe(after, "run", seed, 400)).as("seed %d", seed).isEqualTo(expected);
@@ -71,16 +70,22 @@ class DataReaderFixTest {
 
   /** Runs a static method of {@link DataReaderProbe} in a loader of its own that takes Helidon's buffers package from {@code buffers}. */
   private static String probe(Path buffers, String method, Object... args) throws Exception {
-    try (Isolated loader = new Isolated(buffers)) {
+    try (ChildFirstLoader loader = loader(buffers)) {
       return probe(loader, method, args);
     }
   }
 
-  private static String probe(Isolated loader, String method, Object... args) throws Exception {
+  private static String probe(ChildFirstLoader loader, String method, Object... args) throws Exception {
     Class<?> probe = Class.forName(DataReaderProbe.class.getName(), true, loader);
     assertThat(Class.forName(DataReader.class.getName(), false, loader).getClassLoader()).isSameAs(loader);
     Class<?>[] types = Stream.of(args).map(a -> a instanceof Long ? long.class : int.class).toArray(Class<?>[]::new);
     return (String) probe.getMethod(method, types).invoke(null, args);
+  }
+
+  /** Helidon's buffers package (its classes, not sub-packages) from {@code buffers}, and the probe. */
+  private static ChildFirstLoader loader(Path buffers) {
+    String pkg = "io.helidon.common.buffers.";
+    return new ChildFirstLoader("isolated-buffers", buffers, n -> n.startsWith(pkg) && n.indexOf('.', pkg.length()) < 0, DataReaderProbe.class);
   }
 
   private static Path copyBuffers(Path to) throws IOException {
@@ -93,47 +98,5 @@ class DataReaderFixTest {
       }
     }
     return to;
-  }
-
-  /** Child-first for Helidon's buffers package (from a folder) and the probe (from the test classes); everything else from the parent. */
-  private static final class Isolated extends ClassLoader implements AutoCloseable {
-    private static final String PACKAGE = "io.helidon.common.buffers.";
-    private final Path buffers;
-
-    Isolated(Path buffers) {
-      super("isolated-buffers", DataReaderFixTest.class.getClassLoader());
-      this.buffers = buffers;
-    }
-
-    @Override
-    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-      synchronized (getClassLoadingLock(name)) {
-        Class<?> c = findLoadedClass(name);
-        if (c == null && ((name.startsWith(PACKAGE) && name.indexOf('.', PACKAGE.length()) < 0) || name.equals(DataReaderProbe.class.getName()))) {
-          c = define(name);
-        }
-        return c != null ? c : super.loadClass(name, resolve);
-      }
-    }
-
-    private Class<?> define(String name) throws ClassNotFoundException {
-      String file = name.replace('.', '/') + ".class";
-      try {
-        byte[] bytes;
-        if (name.startsWith(PACKAGE)) {
-          bytes = Files.readAllBytes(buffers.resolve(file));
-        } else {
-          try (InputStream in = getParent().getResourceAsStream(file)) {
-            bytes = in.readAllBytes();
-          }
-        }
-        return defineClass(name, bytes, 0, bytes.length);
-      } catch (IOException e) {
-        throw new ClassNotFoundException(name, e);
-      }
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -3,7 +3,6 @@ package dev.bastion.build;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.classfile.ClassFile;
 import java.net.URI;
 import java.nio.file.FileSystem;
@@ -62,7 +61,7 @@ class ModernClassFilesTest {
 
   /** Runs {@link PicocliProbe} in a loader of its own that takes picocli from {@code picocli} (verifying every class it loads). */
   private static String probe(Path picocli, String... args) throws Exception {
-    try (Isolated loader = new Isolated(picocli)) {
+    try (ChildFirstLoader loader = new ChildFirstLoader("isolated-picocli", picocli, n -> n.startsWith("picocli."), PicocliProbe.class)) {
       Class<?> probe = Class.forName(PicocliProbe.class.getName(), true, loader);
       assertThat(probe.getClassLoader()).isSameAs(loader);
       assertThat(Class.forName("picocli.CommandLine", false, loader).getClassLoader()).isSameAs(loader);
@@ -87,46 +86,5 @@ class ModernClassFilesTest {
         Files.copy(f, target);
       }
     }
-  }
-
-  /** Child-first for picocli (from a folder) and the probe (from the test classes); everything else from the parent. */
-  private static final class Isolated extends ClassLoader implements AutoCloseable {
-    private final Path picocli;
-
-    Isolated(Path picocli) {
-      super("isolated-picocli", ModernClassFilesTest.class.getClassLoader());
-      this.picocli = picocli;
-    }
-
-    @Override
-    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-      synchronized (getClassLoadingLock(name)) {
-        Class<?> c = findLoadedClass(name);
-        if (c == null && (name.startsWith("picocli.") || name.startsWith(PicocliProbe.class.getName()))) {
-          c = define(name);
-        }
-        return c != null ? c : super.loadClass(name, resolve);
-      }
-    }
-
-    private Class<?> define(String name) throws ClassNotFoundException {
-      String file = name.replace('.', '/') + ".class";
-      try {
-        byte[] bytes;
-        if (name.startsWith("picocli.")) {
-          bytes = Files.readAllBytes(picocli.resolve(file));
-        } else {
-          try (InputStream in = getParent().getResourceAsStream(file)) {
-            bytes = in.readAllBytes();
-          }
-        }
-        return defineClass(name, bytes, 0, bytes.length);
-      } catch (IOException e) {
-        throw new ClassNotFoundException(name, e);
-      }
-    }
-
-    @Override
-    public void close() {}
   }
 }
