@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Wraps the terminal stage: a call forwarded to an upstream becomes a CLIENT span (and an {@code
@@ -87,7 +88,7 @@ final class UpstreamCallStage implements Stage {
     JsonRpcMessage.Request traced = new JsonRpcMessage.Request(request.id(), method, TraceContext.inject(request.params(), withSpan));
     // progress reaches the agent only for a progress token it sent: only then is the call's sink wrapped to count it
     UpstreamNotifications.Progress progress =
-        request.params() != null && request.params().get("_meta") instanceof tools.jackson.databind.node.ObjectNode meta && meta.has("progressToken")
+        request.params() != null && request.params().get("_meta") instanceof ObjectNode meta && meta.has("progressToken")
             ? new UpstreamNotifications.Progress(exchange.sink(), metrics, target.server()) : null;
     Exchange forwarded = progress == null ? exchange.withMessage(traced) : exchange.withMessage(traced).withSink(progress);
     long start = System.nanoTime();

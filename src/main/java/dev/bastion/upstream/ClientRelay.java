@@ -2,6 +2,8 @@ package dev.bastion.upstream;
 
 import dev.bastion.jsonrpc.JsonRpcMessage;
 import java.time.Duration;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -51,8 +53,8 @@ public interface ClientRelay {
    * telemetry parents the spans of requests relayed during the call on it. Empty when the call
    * carried none.
    */
-  default java.util.Map<String, String> traceContext() {
-    return java.util.Map.of();
+  default Map<String, String> traceContext() {
+    return Map.of();
   }
 
   /** The agent's legacy-era session id, for telemetry ({@code mcp.session.id}); null when there is none. */
@@ -65,11 +67,11 @@ public interface ClientRelay {
    * sent upstream); {@code relay} itself when they carry no {@code _meta.traceparent}.
    */
   static ClientRelay inCall(ClientRelay relay, ObjectNode callParams) {
-    if (callParams != null && callParams.get("_meta") instanceof ObjectNode meta && meta.get("traceparent") instanceof tools.jackson.databind.JsonNode tp
+    if (callParams != null && callParams.get("_meta") instanceof ObjectNode meta && meta.get("traceparent") instanceof JsonNode tp
         && tp.isString()) {
-      tools.jackson.databind.JsonNode ts = meta.get("tracestate");
+      JsonNode ts = meta.get("tracestate");
       return new TracedRelay(relay, ts != null && ts.isString()
-          ? java.util.Map.of("traceparent", tp.asString(), "tracestate", ts.asString()) : java.util.Map.of("traceparent", tp.asString()));
+          ? Map.of("traceparent", tp.asString(), "tracestate", ts.asString()) : Map.of("traceparent", tp.asString()));
     }
     return relay;
   }
