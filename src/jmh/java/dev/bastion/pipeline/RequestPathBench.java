@@ -20,7 +20,7 @@ import dev.bastion.policy.PolicyCompiler;
 import dev.bastion.policy.PolicyInput;
 import dev.bastion.policy.PolicyStage;
 import dev.bastion.policy.SessionFacts;
-import dev.bastion.upstream.Upstream;
+import dev.bastion.testing.ListingUpstream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,7 +78,7 @@ public class RequestPathBench {
     };
     CompiledPolicy policy = (CompiledPolicy) PolicyCompiler.compile(cfg.policy());
     Catalog catalog = new Catalog(List.of("mock"));
-    catalog.refresh("mock", new ListingUpstream(), Duration.ofSeconds(5));
+    catalog.refresh("mock", ListingUpstream.tools("mock", List.of(echoTool())), Duration.ofSeconds(5));
     SessionRegistry sessions = new SessionRegistry(cfg.limits().maxSessions(), cfg.limits().sessionIdleTimeout());
     FlowStage flow = new FlowStage(cfg.flow(), new FlowSessions(cfg.flow().maxSessions(), cfg.flow().sessionIdleTimeout()));
     IdentifyStage identify = IdentifyStage.fromConfig(cfg);
@@ -131,51 +131,12 @@ public class RequestPathBench {
     return pipeline.run(exchange);
   }
 
-  /** Answers tools/list as the benchmark's mock does (one tool, echo, with one string argument). */
-  private static final class ListingUpstream implements Upstream {
-    @Override
-    public String name() {
-      return "mock";
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public ServerDescription description() {
-      ObjectNode caps = JsonRpcCodec.nodes().objectNode();
-      caps.putObject("tools");
-      return new ServerDescription(Era.LEGACY, "2025-11-25", JsonRpcCodec.nodes().objectNode().put("name", "bench-mock"), caps, null);
-    }
-
-    @Override
-    public Call call(String method, ObjectNode params, CallOptions options) {
-      ObjectNode result = JsonRpcCodec.nodes().objectNode();
-      ObjectNode tool = result.putArray("tools").addObject();
-      tool.put("name", "echo").put("description", "Echoes its text argument.");
-      ObjectNode schema = tool.putObject("inputSchema").put("type", "object");
-      schema.putObject("properties").putObject("text").put("type", "string");
-      schema.putArray("required").add("text");
-      return new Call() {
-        @Override
-        public ObjectNode await() {
-          return result;
-        }
-
-        @Override
-        public void cancel(String reason) {}
-      };
-    }
-
-    @Override
-    public void notify(String method, ObjectNode params) {}
-
-    @Override
-    public Health health() {
-      return null;
-    }
-
-    @Override
-    public void close() {}
+  /** The tool the benchmark's mock lists: echo, with one string argument. */
+  private static ObjectNode echoTool() {
+    ObjectNode tool = ListingUpstream.named("echo").put("description", "Echoes its text argument.");
+    ObjectNode schema = tool.putObject("inputSchema").put("type", "object");
+    schema.putObject("properties").putObject("text").put("type", "string");
+    schema.putArray("required").add("text");
+    return tool;
   }
 }

@@ -2,17 +2,14 @@ package dev.bastion.federation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.bastion.jsonrpc.JsonRpcCodec;
-import dev.bastion.pipeline.Era;
 import dev.bastion.pipeline.Target;
-import dev.bastion.upstream.Upstream;
+import dev.bastion.testing.ListingUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -49,7 +46,7 @@ class CatalogResolveEquivalenceTest {
     Catalog catalog = new Catalog(servers, parts -> Map.of("mock__secret", "changed since approval"));
     List<String> names = List.of("echo", "_t", "b__t", "t", "secret", "", "__", "echo");
     for (String server : servers) {
-      catalog.refresh(server, new Listing(names), Duration.ofSeconds(5));
+      catalog.refresh(server, listing(names), Duration.ofSeconds(5));
     }
     List<String> probes = new ArrayList<>(List.of("", "__", "mock", "mock__", "mock__nope", "nope__echo", "ab___t", "a__b__t", "x__y__echo",
         "_z__echo", "___z__echo", "mock__secret", "mock____", "mock___t", "MOCK__echo", "mock__echo "));
@@ -76,9 +73,9 @@ class CatalogResolveEquivalenceTest {
   @Test
   void theIndexFollowsARefresh() {
     Catalog catalog = new Catalog(List.of("mock"));
-    catalog.refresh("mock", new Listing(List.of("echo")), Duration.ofSeconds(5));
+    catalog.refresh("mock", listing(List.of("echo")), Duration.ofSeconds(5));
     assertThat(catalog.tool("mock__echo")).isPresent();
-    catalog.refresh("mock", new Listing(List.of("other")), Duration.ofSeconds(5));
+    catalog.refresh("mock", listing(List.of("other")), Duration.ofSeconds(5));
     assertThat(catalog.tool("mock__echo")).isEmpty();
     assertThat(catalog.tool("mock__other")).isPresent();
     catalog.clear("mock");
@@ -86,50 +83,11 @@ class CatalogResolveEquivalenceTest {
   }
 
   /** Lists the given names as tools and as prompts (field n numbers them in list order). */
-  private record Listing(List<String> names) implements Upstream {
-    @Override
-    public String name() {
-      return "listing";
+  private static ListingUpstream listing(List<String> names) {
+    List<ObjectNode> items = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      items.add(ListingUpstream.named(names.get(i)).put("n", i));
     }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public ServerDescription description() {
-      ObjectNode caps = JsonRpcCodec.nodes().objectNode();
-      caps.putObject("tools");
-      caps.putObject("prompts");
-      return new ServerDescription(Era.LEGACY, "2025-11-25", JsonRpcCodec.nodes().objectNode(), caps, null);
-    }
-
-    @Override
-    public Call call(String method, ObjectNode params, CallOptions options) {
-      ObjectNode result = JsonRpcCodec.nodes().objectNode();
-      ArrayNode items = result.putArray(method.equals("tools/list") ? "tools" : "prompts");
-      for (int i = 0; i < names.size(); i++) {
-        items.addObject().put("name", names.get(i)).put("n", i);
-      }
-      return new Call() {
-        @Override
-        public ObjectNode await() {
-          return result;
-        }
-
-        @Override
-        public void cancel(String reason) {}
-      };
-    }
-
-    @Override
-    public void notify(String method, ObjectNode params) {}
-
-    @Override
-    public Health health() {
-      return null;
-    }
-
-    @Override
-    public void close() {}
+    return new ListingUpstream("listing", Map.of("tools", items, "prompts", items));
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bastion.config.IntegrityConfig;
 import dev.bastion.federation.Catalog;
+import dev.bastion.testing.ListingUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -138,7 +139,7 @@ class JudgeTest {
   void aCorruptPinsFileFailsClosedInTheCatalog() throws Exception {
     Files.writeString(dir.resolve("pins.json"), "{not json");
     Catalog catalog = new Catalog(List.of("calc"), integrity(IntegrityConfig.DEFAULT));
-    catalog.refresh("calc", new ListingUpstream(add("Adds.")), java.time.Duration.ofSeconds(5));
+    catalog.refresh("calc", ListingUpstream.tools("calc", List.of(add("Adds."))), java.time.Duration.ofSeconds(5));
     assertThat(catalog.parts().getFirst().tools()).isEmpty();
     assertThat(catalog.tool("calc__add")).isEmpty();
     assertThat(catalog.withheld("calc__add")).contains("integrity checks unavailable");
@@ -147,49 +148,5 @@ class JudgeTest {
     assertThat(catalog.rescreen()).isTrue();
     assertThat(catalog.tool("calc__add")).isPresent();
     assertThat(catalog.withheld("calc__add")).isEmpty();
-  }
-
-  /** An upstream that only lists the given tools. */
-  record ListingUpstream(ObjectNode... tools) implements dev.bastion.upstream.Upstream {
-    @Override
-    public String name() {
-      return "calc";
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public ServerDescription description() {
-      ObjectNode caps = JSON.createObjectNode();
-      caps.putObject("tools");
-      return new ServerDescription(dev.bastion.pipeline.Era.LEGACY, "2025-11-25", JSON.createObjectNode(), caps, null);
-    }
-
-    @Override
-    public Call call(String method, ObjectNode params, CallOptions options) {
-      ObjectNode result = JSON.createObjectNode();
-      result.putArray("tools").addAll(List.of(tools));
-      return new Call() {
-        @Override
-        public ObjectNode await() {
-          return result;
-        }
-
-        @Override
-        public void cancel(String reason) {}
-      };
-    }
-
-    @Override
-    public void notify(String method, ObjectNode params) {}
-
-    @Override
-    public Health health() {
-      return Health.READY;
-    }
-
-    @Override
-    public void close() {}
   }
 }

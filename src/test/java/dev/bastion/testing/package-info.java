@@ -13,6 +13,8 @@
  *       answer too much or answer garbage, correlate out of order, and change their list.
  *   <li>{@link dev.bastion.testing.RecordingHttpUpstream}: an HTTP MCP server that records every
  *       header and body it receives (to prove what never reaches an upstream).
+ *   <li>{@link dev.bastion.testing.ListingUpstream}: an upstream that is only listed (fixed tools,
+ *       prompts, …), for catalog tests and benchmarks without a server.
  * </ul>
  *
  * Tests synchronise on messages (streams, Awaitility conditions), never on sleeps; every wait is
