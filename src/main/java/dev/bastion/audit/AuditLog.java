@@ -14,6 +14,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import tools.jackson.databind.node.ObjectNode;
@@ -51,6 +52,8 @@ public final class AuditLog implements AutoCloseable {
    * Knobs that are not user configuration.
    *
    * @param busyTimeoutMs how long a SQLite write waits for a lock held by another connection
+   * @param syncGather the longest a sync-mode transaction waits for the records of exchanges still
+   *     in progress (see {@link #exchangeStarted()}); it waits at most about one commit's duration
    */
   public record Tuning(
       int queueCapacity,
@@ -59,9 +62,10 @@ public final class AuditLog implements AutoCloseable {
       Duration retryInitial,
       Duration retryMax,
       Duration enqueueTimeout,
-      int busyTimeoutMs) {
-    public static final Tuning DEFAULTS =
-        new Tuning(65_536, 4_096, 10_000, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(5), 2_000);
+      int busyTimeoutMs,
+      Duration syncGather) {
+    public static final Tuning DEFAULTS = new Tuning(
+        65_536, 4_096, 10_000, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(5), 2_000, Duration.ofMillis(1));
 
     public Tuning {
       if (queueCapacity < 1 || maxBatch < 1 || checkpointEveryRecords < 1) {
@@ -70,22 +74,28 @@ public final class AuditLog implements AutoCloseable {
       Objects.requireNonNull(retryInitial, "retryInitial");
       Objects.requireNonNull(retryMax, "retryMax");
       Objects.requireNonNull(enqueueTimeout, "enqueueTimeout");
+      Objects.requireNonNull(syncGather, "syncGather");
     }
 
     public Tuning withCheckpointEveryRecords(long n) {
-      return new Tuning(queueCapacity, maxBatch, n, retryInitial, retryMax, enqueueTimeout, busyTimeoutMs);
+      return new Tuning(queueCapacity, maxBatch, n, retryInitial, retryMax, enqueueTimeout, busyTimeoutMs, syncGather);
     }
 
     public Tuning withRetry(Duration initial, Duration max) {
-      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, initial, max, enqueueTimeout, busyTimeoutMs);
+      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, initial, max, enqueueTimeout, busyTimeoutMs, syncGather);
     }
 
     public Tuning withBusyTimeoutMs(int ms) {
-      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, retryInitial, retryMax, enqueueTimeout, ms);
+      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, retryInitial, retryMax, enqueueTimeout, ms, syncGather);
     }
 
     public Tuning withQueue(int capacity, int batch, Duration enqueueWait) {
-      return new Tuning(capacity, batch, checkpointEveryRecords, retryInitial, retryMax, enqueueWait, busyTimeoutMs);
+      return new Tuning(capacity, batch, checkpointEveryRecords, retryInitial, retryMax, enqueueWait, busyTimeoutMs, syncGather);
+    }
+
+    /** The longest a sync-mode commit waits for the records of exchanges still in progress. */
+    public Tuning withSyncGather(Duration max) {
+      return new Tuning(queueCapacity, maxBatch, checkpointEveryRecords, retryInitial, retryMax, enqueueTimeout, busyTimeoutMs, max);
     }
   }
 
@@ -110,6 +120,9 @@ public final class AuditLog implements AutoCloseable {
   private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
   private final Thread writer;
 
+  private final AtomicInteger inProgress = new AtomicInteger(); // exchanges whose record will follow
+  private volatile boolean gatheringSync; // the writer waits for in-progress exchanges' records
+
   private volatile AuditHealth health = AuditHealth.HEALTHY;
   private volatile ChainHead durableHead;
   private boolean closing; // guarded by closeLock
@@ -122,6 +135,7 @@ public final class AuditLog implements AutoCloseable {
   private int retainedAttempted; // how many of retained were in the write that failed
   private String retainedLastHash; // the hash that write would have ended in
   private Duration backoff;
+  private long commitNanos; // a moving average of the store's append (one transaction)
 
   private AuditLog(AuditConfig config, AuditStore store, AuditKeys keys, Tuning tuning, Clock clock) {
     this.store = store;
@@ -144,6 +158,7 @@ public final class AuditLog implements AutoCloseable {
     }
     this.lastCheckpointTime = clock.instant();
     this.backoff = tuning.retryInitial();
+    this.commitNanos = tuning.syncGather().toNanos();
     this.writer = Thread.ofPlatform().name("bastion-audit-writer").daemon(true).unstarted(this::run);
   }
 
@@ -224,12 +239,31 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  /** Healthy, or Unavailable with the reason; cheap, for {@code /readyz} and the stage's pre-check. */
+  /**
+   * An exchange whose record will be appended has started ({@link AuditStage} calls this before the
+   * rest of the chain runs, and {@link #exchangeEnded()} once its record is queued or it failed). With {@code
+   * durability: sync} the writer uses the count for group commit: while other exchanges are in
+   * progress, a transaction waits up to about one commit's duration ({@link Tuning#syncGather()} at
+   * most) for their records, so one fsync carries more of them; with none in progress (a single
+   * agent) it commits at once, adding no latency.
+   */
+  public void exchangeStarted() {
+    inProgress.incrementAndGet();
+  }
+
+  /** The exchange started with {@link #exchangeStarted()} has queued its record (or failed). */
+  public void exchangeEnded() {
+    if (inProgress.decrementAndGet() <= 0 && gatheringSync) {
+      LockSupport.unpark(writer); // every record the writer waited for is queued
+    }
+  }
+
   /** Records queued and not yet written (a gauge for telemetry). */
   public int backlog() {
     return queue.size();
   }
 
+  /** Healthy, or Unavailable with the reason; cheap, for {@code /readyz} and the stage's pre-check. */
   public AuditHealth health() {
     return health;
   }
@@ -335,10 +369,11 @@ public final class AuditLog implements AutoCloseable {
    * one transaction (one fsync) carries many of them instead of one or two. A record thus starts
    * its transaction within half the window and, with a commit shorter than that, is on disk within
    * the window, as documented. Ends early when a batch is full or the log is closing ({@link
-   * #close()} unparks the writer). Sync mode never waits: its callers are already waiting.
+   * #close()} unparks the writer). Sync mode: see {@link #gatherSync()}.
    */
   private void gather(Pending first) {
     if (durability != AuditConfig.Durability.BATCH) {
+      gatherSync();
       return;
     }
     long deadline = first.queuedAt() + gatherNanos;
@@ -348,6 +383,34 @@ public final class AuditLog implements AutoCloseable {
         return;
       }
       LockSupport.parkNanos(this, left);
+    }
+  }
+
+  /**
+   * Sync mode's group commit (like PostgreSQL's {@code commit_delay} with {@code commit_siblings}):
+   * the callers of the records in hand are already waiting, so the writer waits for more only while
+   * other exchanges are in progress, and at most about one commit's duration (a moving average of
+   * the store's appends, capped by {@link Tuning#syncGather()}): a record then waits for at most
+   * about two commits instead of one, and a busy gateway pays one fsync per several records instead
+   * of one per record or two. It ends as soon as every exchange in progress has queued its record,
+   * the batch is full or the log is closing. With no other exchange in progress it does not wait.
+   */
+  private void gatherSync() {
+    if (inProgress.get() <= 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + Math.min(commitNanos, tuning.syncGather().toNanos());
+    gatheringSync = true;
+    try {
+      while (inProgress.get() > 0 && queue.size() + 1 < tuning.maxBatch() && !closingSeen()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        LockSupport.parkNanos(this, left);
+      }
+    } finally {
+      gatheringSync = false;
     }
   }
 
@@ -393,7 +456,9 @@ public final class AuditLog implements AutoCloseable {
       prev = c.hash();
     }
     try {
+      long started = System.nanoTime();
       store.append(chained);
+      commitNanos += (System.nanoTime() - started - commitNanos) / 8;
     } catch (RuntimeException e) {
       String reason = e.getMessage() == null ? e.toString() : e.getMessage();
       markUnavailable(reason);

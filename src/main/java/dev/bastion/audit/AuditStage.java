@@ -62,10 +62,17 @@ public final class AuditStage implements Stage {
       LOG.log(Level.WARNING, "audit unavailable (" + u.reason() + "); serving exchange " + exchange.id()
           + " unrecorded because audit fail-open is enabled");
     }
-    Outcome outcome = chain.proceed(exchange);
-    io.opentelemetry.api.trace.SpanContext trace = io.opentelemetry.api.trace.Span.current().getSpanContext();
-    AuditRecord record = AuditRecords.from(exchange, exchange.log(), outcome, redactor, trace.isValid() ? trace.getTraceId() : null);
-    AuditTicket ticket = log.append(record);
+    Outcome outcome;
+    AuditTicket ticket;
+    // in progress until its record is queued: sync-mode group commit waits for it (AuditLog.gatherSync)
+    log.exchangeStarted();
+    try {
+      outcome = chain.proceed(exchange);
+      io.opentelemetry.api.trace.SpanContext trace = io.opentelemetry.api.trace.Span.current().getSpanContext();
+      ticket = log.append(AuditRecords.from(exchange, exchange.log(), outcome, redactor, trace.isValid() ? trace.getTraceId() : null));
+    } finally {
+      log.exchangeEnded();
+    }
     AppendResult result = log.durability() == AuditConfig.Durability.SYNC
         ? ticket.await(DURABILITY_WAIT)
         : ticket.await(Duration.ZERO);
