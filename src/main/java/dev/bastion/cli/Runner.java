@@ -8,6 +8,7 @@ import dev.bastion.config.ConfigResult;
 import dev.bastion.config.ConfigWatcher;
 import dev.bastion.config.UpstreamConfig;
 import dev.bastion.gateway.Gateway;
+import dev.bastion.upstream.EarlyLaunch;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Path;
@@ -55,10 +56,12 @@ final class Runner {
       printErrors(err, file, bad.errors());
       return ExitCodes.INVALID;
     }
-    StartupWarmup.awaitHelidon();
     Gateway gateway;
-    try {
-      gateway = checkFirst ? Gateway.start(config) : Gateway.start(config, checks);
+    // A builtin child's JVM start-up is the longest step to ready: launch it before anything else
+    // (it only waits on its stdin until the gateway's upstream start talks to it).
+    try (EarlyLaunch early = checkFirst ? EarlyLaunch.NONE : EarlyLaunch.builtins(config.upstreams().values())) {
+      StartupWarmup.awaitHelidon();
+      gateway = checkFirst ? Gateway.start(config) : Gateway.start(config, checks, early);
     } catch (Gateway.Rejected bad) {
       printErrors(err, file, bad.invalid().errors());
       return ExitCodes.INVALID;
