@@ -52,14 +52,16 @@ final class Runner {
       return ConfigChecks.check(config);
     };
     boolean checkFirst = !config.upstreams().values().stream().allMatch(u -> u instanceof UpstreamConfig.Builtin);
-    if (checkFirst && checks.get() instanceof ConfigResult.Invalid bad) {
-      printErrors(err, file, bad.errors());
-      return ExitCodes.INVALID;
-    }
     Gateway gateway;
     // A builtin child's JVM start-up is the longest step to ready: launch it before anything else
     // (it only waits on its stdin until the gateway's upstream start talks to it).
     try (EarlyLaunch early = checkFirst ? EarlyLaunch.NONE : EarlyLaunch.builtins(config.upstreams().values())) {
+      // while the warm-up thread sets up Helidon, this one initialises the firewall's detectors
+      StartupWarmup.meanwhile(dev.bastion.inspect.Inspector::prepare);
+      if (checkFirst && checks.get() instanceof ConfigResult.Invalid bad) {
+        printErrors(err, file, bad.errors());
+        return ExitCodes.INVALID;
+      }
       StartupWarmup.awaitHelidon();
       gateway = checkFirst ? Gateway.start(config) : Gateway.start(config, checks, early);
     } catch (Gateway.Rejected bad) {
