@@ -141,8 +141,10 @@ public final class Gateway implements AutoCloseable {
       g.telemetry.installLogFormat();
     }
     try {
-      g.apply(config, checks, early);
-      g.agentServer =
+      // The agent listener's server is built (Helidon's configuration, protocols, routing) on another
+      // thread while the configuration is applied; it listens only once that is done. Its routes
+      // reach the pipeline through the endpoint and the live configuration, never before start().
+      java.util.concurrent.FutureTask<WebServer> agentServer = new java.util.concurrent.FutureTask<>(() ->
           WebServer.builder()
               .host(config.listen().host())
               .port(config.listen().port())
@@ -151,8 +153,10 @@ public final class Gateway implements AutoCloseable {
                 g.endpoint.register(r);
                 new dev.bastion.identity.MetadataEndpoint(() -> g.live.get().metadata()).register(r, "/mcp");
               })
-              .build()
-              .start();
+              .build());
+      Thread.ofVirtual().name("agent-listener-build").start(agentServer);
+      g.apply(config, checks, early);
+      g.agentServer = built(agentServer).start();
       g.telemetry.metrics().observe(g.new Observed());
       AdminServer.Metrics metrics =
           g.telemetry.prometheusEnabled() ? new AdminServer.Metrics(g.telemetry.prometheusContentType(), g.telemetry::writePrometheus) : null;
@@ -163,6 +167,30 @@ public final class Gateway implements AutoCloseable {
     } catch (RuntimeException | IOException e) {
       g.close();
       throw e;
+    }
+  }
+
+  /** The server a build task made, or what the build threw, as if it had been built on this thread. */
+  private static WebServer built(java.util.concurrent.FutureTask<WebServer> task) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return task.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      switch (e.getCause()) {
+        case RuntimeException r -> throw r;
+        case Error r -> throw r;
+        default -> throw new IllegalStateException(e.getCause());
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
