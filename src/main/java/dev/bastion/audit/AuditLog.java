@@ -160,7 +160,6 @@ public final class AuditLog implements AutoCloseable {
   }
 
   public static AuditLog open(AuditConfig config, Path dataDir, Tuning tuning) {
-    AuditStores.prepare(); // done ahead on start-up; waits for that if it is still running
     AuditKeys keys = AuditKeys.loadOrCreate(dataDir);
     AuditStore store = AuditStores.open(config.store(), dataDir, tuning.busyTimeoutMs());
     try {

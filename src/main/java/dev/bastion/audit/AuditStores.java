@@ -6,34 +6,7 @@ import java.nio.file.Path;
 public final class AuditStores {
   public static final String DEFAULT_FILE = "audit.db";
 
-  private static boolean prepared; // guarded by AuditStores.class
-
   private AuditStores() {}
-
-  /**
-   * What the first store of a process pays, whatever the configuration, done ahead (the gateway's
-   * start-up runs it on a thread of its own): SQLite's native library located and loaded, the JDBC
-   * driver registered and one in-memory database opened and closed (no file is touched), and the
-   * Ed25519 key factory the signing keys need. A failure here is only thrown away: opening the real
-   * store meets it again and reports it. Runs once per process; {@link AuditLog#open(dev.bastion.config.AuditConfig,
-   * Path)} calls it first, so a store is never opened while another thread is still preparing.
-   */
-  public static synchronized void prepare() {
-    if (prepared) {
-      return;
-    }
-    prepared = true;
-    try {
-      SqliteNative.prepare();
-      try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
-          java.sql.Statement st = c.createStatement()) {
-        st.execute("PRAGMA busy_timeout=1");
-      }
-      java.security.KeyFactory.getInstance("Ed25519");
-    } catch (java.sql.SQLException | java.security.NoSuchAlgorithmException | RuntimeException e) {
-      System.getLogger(AuditStores.class.getName()).log(System.Logger.Level.DEBUG, "preparing the audit store failed (opening it reports why)", e);
-    }
-  }
 
   /**
    * {@code null}/blank → {@code sqlite:<dataDir>/audit.db}; {@code sqlite:PATH} → that file (relative

@@ -23,10 +23,6 @@ import java.util.logging.Logger;
  * compiles), so no class is ever being initialised by both threads at once: libraries whose static
  * initialisers refer to each other cannot deadlock across the two threads. A failure here is only
  * logged at fine level: the main thread then meets the same problem itself and reports it.
- *
- * <p>A third part, on a thread of its own from the start, loads the audit store's SQLite driver and
- * native library ({@link dev.bastion.audit.AuditStores#prepare()}); opening the store waits for it
- * there, so again no class is initialised by two threads at once.
  */
 final class StartupWarmup {
   private static final Logger LOG = Logger.getLogger(StartupWarmup.class.getName());
@@ -47,8 +43,6 @@ final class StartupWarmup {
     StartupWarmup w = new StartupWarmup();
     current = w;
     Thread.ofPlatform().daemon().name("bastion-warm-up").start(w::run);
-    // the audit store's driver shares no library with the others: it loads on a thread of its own
-    Thread.ofPlatform().daemon().name("bastion-warm-up-audit").start(() -> attempt("the audit store", dev.bastion.audit.AuditStores::prepare));
   }
 
   /** Whether {@code args} start a gateway (the commands the warm-up is for). */
