@@ -1,5 +1,7 @@
 package dev.bastion.cli;
 
+import dev.bastion.config.UpstreamConfig;
+import dev.bastion.upstream.EarlyLaunch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +39,23 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, NoSuchAlgorithmException {
     Files.createDirectories(dir);
+    // The demo server's JVM starts now, while the key and config are written and loaded: it is the
+    // longest step to ready. Runner hands it to the gateway, which uses it only if the loaded
+    // configuration asks for exactly this server (otherwise it is stopped and a fresh one started).
+    EarlyLaunch early = EarlyLaunch.builtins(java.util.List.of(demoUpstream(dir)));
+    try {
+      return run(early);
+    } finally {
+      early.close();
+    }
+  }
+
+  /** The demo configuration's upstream as the loaded {@link #demoConfig} binds it ({@code root: ./sandbox} beside the config). */
+  static UpstreamConfig.Builtin demoUpstream(Path dir) {
+    return new UpstreamConfig.Builtin("demo", "demo", dir.toAbsolutePath().normalize().resolve("sandbox"), null);
+  }
+
+  private Integer run(EarlyLaunch early) throws IOException, NoSuchAlgorithmException {
     Path keyFile = dir.resolve("demo-agent.key");
     String key;
     if (Files.exists(keyFile)) {
@@ -51,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
     Files.writeString(config, demoConfig(KeyCommand.digest(key)), StandardCharsets.UTF_8);
     if (trainingRun) {
       AtomicBoolean answered = new AtomicBoolean();
-      int code = Runner.serve(config, System.out, System.err, gateway -> answered.set(TrainingSession.run(gateway.mcpUrl(), key, System.err)), true);
+      int code = Runner.serve(config, System.out, System.err, gateway -> answered.set(TrainingSession.run(gateway.mcpUrl(), key, System.err)), true, early);
       return code == ExitCodes.OK && !answered.get() ? ExitCodes.ENVIRONMENT : code;
     }
     String url = "http://127.0.0.1:" + port + "/mcp";
@@ -59,6 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         config,
         System.out,
         System.err,
+        early,
         () -> {
           System.out.println();
           System.out.println("Bastion demo is running. Connect an MCP client to " + url);

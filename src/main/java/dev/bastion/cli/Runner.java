@@ -8,6 +8,7 @@ import dev.bastion.config.ConfigResult;
 import dev.bastion.config.ConfigWatcher;
 import dev.bastion.config.UpstreamConfig;
 import dev.bastion.gateway.Gateway;
+import dev.bastion.upstream.EarlyLaunch;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Path;
@@ -26,14 +27,22 @@ final class Runner {
   }
 
   static int serve(Path file, PrintStream out, PrintStream err, Runnable afterStart) {
-    return serve(file, out, err, gateway -> afterStart.run(), false);
+    return serve(file, out, err, gateway -> afterStart.run(), false, null);
+  }
+
+  /** As {@link #serve(Path, PrintStream, PrintStream, Runnable)}, with builtin servers' children the caller already launched. */
+  static int serve(Path file, PrintStream out, PrintStream err, EarlyLaunch launched, Runnable afterStart) {
+    return serve(file, out, err, gateway -> afterStart.run(), false, launched);
   }
 
   /**
    * Runs the gateway until the process is told to stop, or — with {@code stopAfterStart} — until
    * {@code afterStart} returns (the launcher's training run: start, one scripted session, clean exit).
+   *
+   * @param launched builtin servers' children launched by the caller before the config was loaded
+   *     (null: launched here once it is); the caller closes it, stopping any child not used
    */
-  static int serve(Path file, PrintStream out, PrintStream err, Consumer<Gateway> afterStart, boolean stopAfterStart) {
+  static int serve(Path file, PrintStream out, PrintStream err, Consumer<Gateway> afterStart, boolean stopAfterStart, EarlyLaunch launched) {
     BastionConfig config;
     switch (ConfigLoader.load(file)) {
       case ConfigResult.Ok ok -> config = ok.config();
@@ -51,14 +60,21 @@ final class Runner {
       return ConfigChecks.check(config);
     };
     boolean checkFirst = !config.upstreams().values().stream().allMatch(u -> u instanceof UpstreamConfig.Builtin);
-    if (checkFirst && checks.get() instanceof ConfigResult.Invalid bad) {
-      printErrors(err, file, bad.errors());
-      return ExitCodes.INVALID;
-    }
-    StartupWarmup.awaitHelidon();
     Gateway gateway;
-    try {
-      gateway = checkFirst ? Gateway.start(config) : Gateway.start(config, checks);
+    // A builtin child's JVM start-up is the longest step to ready: launch it before anything else
+    // (it only waits on its stdin until the gateway's upstream start talks to it).
+    if (checkFirst && launched != null) {
+      launched.close(); // nothing starts before the checks of a configuration with other upstreams
+    }
+    try (EarlyLaunch early = checkFirst ? EarlyLaunch.NONE : launched != null ? launched : EarlyLaunch.builtins(config.upstreams().values())) {
+      // while the warm-up thread sets up Helidon, this one initialises the firewall's detectors
+      StartupWarmup.meanwhile(dev.bastion.inspect.Inspector::prepare);
+      if (checkFirst && checks.get() instanceof ConfigResult.Invalid bad) {
+        printErrors(err, file, bad.errors());
+        return ExitCodes.INVALID;
+      }
+      StartupWarmup.awaitHelidon();
+      gateway = checkFirst ? Gateway.start(config) : Gateway.start(config, checks, early);
     } catch (Gateway.Rejected bad) {
       printErrors(err, file, bad.invalid().errors());
       return ExitCodes.INVALID;

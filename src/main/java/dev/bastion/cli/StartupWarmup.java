@@ -32,6 +32,7 @@ final class StartupWarmup {
   private static volatile StartupWarmup current;
 
   private final CountDownLatch helidon = new CountDownLatch(1);
+  private final CountDownLatch alongside = new CountDownLatch(1);
   private final CountDownLatch policy = new CountDownLatch(1);
 
   /** Starts the warm-up once per process (later calls do nothing). */
@@ -63,7 +64,26 @@ final class StartupWarmup {
   static void awaitPolicy() {
     StartupWarmup w = current;
     if (w != null) {
+      w.alongside.countDown(); // never wait for a part the caller itself has not run
       await(w.policy);
+    }
+  }
+
+  /**
+   * Runs {@code part} on the calling (main) thread while the warm-up thread sets up Helidon, which
+   * the main thread would otherwise only wait for: set-up of other libraries that is needed later
+   * anyway (the firewall's detectors). The warm-up begins CEL only after {@code part} is over, so
+   * that no two libraries initialise their classes on both threads at once (CEL and the detectors
+   * share RE2J). A failing part is only logged: whoever needs it later meets the failure itself.
+   */
+  static void meanwhile(Runnable part) {
+    StartupWarmup w = current;
+    try {
+      attempt("start-up part", part);
+    } finally {
+      if (w != null) {
+        w.alongside.countDown();
+      }
     }
   }
 
@@ -71,6 +91,7 @@ final class StartupWarmup {
     try {
       attempt("Helidon", StartupWarmup::helidon);
       helidon.countDown();
+      await(alongside);
       attempt("CEL", () -> policyCompiler());
     } finally {
       helidon.countDown();

@@ -146,11 +146,17 @@ public final class Catalog {
   /** Re-reads one server's lists. Lists the server does not offer stay empty. */
   public void refresh(String server, Upstream upstream, Duration timeout) {
     JsonNode caps = upstream.description().capabilities();
-    List<ObjectNode> tools = has(caps, "tools") ? listAll(upstream, "tools/list", "tools", timeout) : List.of();
-    List<ObjectNode> prompts = has(caps, "prompts") ? listAll(upstream, "prompts/list", "prompts", timeout) : List.of();
-    List<ObjectNode> resources = has(caps, "resources") ? listAll(upstream, "resources/list", "resources", timeout) : List.of();
+    // The first page of every list is asked for before any answer is awaited (one round trip instead
+    // of four on start-up and every refresh); further pages follow one by one, as before.
+    FirstPage toolsFirst = has(caps, "tools") ? firstPage(upstream, "tools/list", timeout) : null;
+    FirstPage promptsFirst = has(caps, "prompts") ? firstPage(upstream, "prompts/list", timeout) : null;
+    FirstPage resourcesFirst = has(caps, "resources") ? firstPage(upstream, "resources/list", timeout) : null;
+    FirstPage templatesFirst = has(caps, "resources") ? firstPage(upstream, "resources/templates/list", timeout) : null;
+    List<ObjectNode> tools = has(caps, "tools") ? listAll(upstream, "tools/list", "tools", timeout, toolsFirst) : List.of();
+    List<ObjectNode> prompts = has(caps, "prompts") ? listAll(upstream, "prompts/list", "prompts", timeout, promptsFirst) : List.of();
+    List<ObjectNode> resources = has(caps, "resources") ? listAll(upstream, "resources/list", "resources", timeout, resourcesFirst) : List.of();
     List<ObjectNode> templates =
-        has(caps, "resources") ? listAll(upstream, "resources/templates/list", "resourceTemplates", timeout) : List.of();
+        has(caps, "resources") ? listAll(upstream, "resources/templates/list", "resourceTemplates", timeout, templatesFirst) : List.of();
     synchronized (this) {
       parts.put(server, new ServerPart(server, tools, prompts, resources, templates));
       rescreen();
@@ -166,7 +172,26 @@ public final class Catalog {
     return caps != null && caps.has(key);
   }
 
-  private static List<ObjectNode> listAll(Upstream upstream, String method, String field, Duration timeout) {
+  /** A list's first page: the call sent, or why it could not be sent (reported by {@link #listAll} as before). */
+  private record FirstPage(Upstream.Call call, UpstreamException failed) {
+    ObjectNode await() throws UpstreamException {
+      if (failed != null) {
+        throw failed;
+      }
+      return call.await();
+    }
+  }
+
+  private static FirstPage firstPage(Upstream upstream, String method, Duration timeout) {
+    try {
+      return new FirstPage(upstream.call(method, JsonRpcCodec.nodes().objectNode(), Upstream.CallOptions.of(timeout)), null);
+    } catch (UpstreamException e) {
+      return new FirstPage(null, e);
+    }
+  }
+
+  /** @param first the first page, already asked for */
+  private static List<ObjectNode> listAll(Upstream upstream, String method, String field, Duration timeout, FirstPage first) {
     List<ObjectNode> out = new ArrayList<>();
     String cursor = null;
     try {
@@ -175,7 +200,7 @@ public final class Catalog {
         if (cursor != null) {
           params.put("cursor", cursor);
         }
-        ObjectNode result = upstream.call(method, params, Upstream.CallOptions.of(timeout)).await();
+        ObjectNode result = page == 0 ? first.await() : upstream.call(method, params, Upstream.CallOptions.of(timeout)).await();
         JsonNode items = result.get(field);
         if (items != null && items.isArray()) {
           for (JsonNode item : items) {

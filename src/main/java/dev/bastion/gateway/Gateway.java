@@ -24,6 +24,7 @@ import dev.bastion.mcp.SessionStage;
 import dev.bastion.telemetry.GatewayMetrics;
 import dev.bastion.telemetry.Phase;
 import dev.bastion.telemetry.Telemetry;
+import dev.bastion.upstream.EarlyLaunch;
 import dev.bastion.upstream.Upstream;
 import dev.bastion.upstream.UpstreamContext;
 import dev.bastion.upstream.UpstreamException;
@@ -96,7 +97,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts a gateway whose telemetry goes to the given exporters (tests, embedding). */
   public static Gateway start(BastionConfig config, Telemetry.Exporters exporters) throws IOException {
-    return start(config, exporters, null);
+    return start(config, exporters, null, EarlyLaunch.NONE);
   }
 
   /**
@@ -106,7 +107,16 @@ public final class Gateway implements AutoCloseable {
    * closed and {@link Rejected} carries their errors; nothing has listened for agents by then.
    */
   public static Gateway start(BastionConfig config, java.util.function.Supplier<ConfigResult> checks) throws IOException {
-    return start(config, Telemetry.Exporters.DEFAULT, checks);
+    return start(config, Telemetry.Exporters.DEFAULT, checks, EarlyLaunch.NONE);
+  }
+
+  /**
+   * As {@link #start(BastionConfig, java.util.function.Supplier)}, with builtin servers' children
+   * already launched ({@code early}): their first start uses them. {@code early} stays the caller's
+   * to close (children not taken are stopped then).
+   */
+  public static Gateway start(BastionConfig config, java.util.function.Supplier<ConfigResult> checks, EarlyLaunch early) throws IOException {
+    return start(config, Telemetry.Exporters.DEFAULT, checks, early);
   }
 
   /** A configuration that failed the checks handed to {@link #start(BastionConfig, java.util.function.Supplier)}. */
@@ -123,15 +133,18 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private static Gateway start(BastionConfig config, Telemetry.Exporters exporters, java.util.function.Supplier<ConfigResult> checks) throws IOException {
+  private static Gateway start(BastionConfig config, Telemetry.Exporters exporters, java.util.function.Supplier<ConfigResult> checks, EarlyLaunch early)
+      throws IOException {
     Files.createDirectories(config.dataDir());
     Gateway g = new Gateway(config, exporters);
     if (exporters == Telemetry.Exporters.DEFAULT) {
       g.telemetry.installLogFormat();
     }
     try {
-      g.apply(config, checks);
-      g.agentServer =
+      // The agent listener's server is built (Helidon's configuration, protocols, routing) on another
+      // thread while the configuration is applied; it listens only once that is done. Its routes
+      // reach the pipeline through the endpoint and the live configuration, never before start().
+      java.util.concurrent.FutureTask<WebServer> agentServer = new java.util.concurrent.FutureTask<>(() ->
           WebServer.builder()
               .host(config.listen().host())
               .port(config.listen().port())
@@ -140,8 +153,10 @@ public final class Gateway implements AutoCloseable {
                 g.endpoint.register(r);
                 new dev.bastion.identity.MetadataEndpoint(() -> g.live.get().metadata()).register(r, "/mcp");
               })
-              .build()
-              .start();
+              .build());
+      Thread.ofVirtual().name("agent-listener-build").start(agentServer);
+      g.apply(config, checks, early);
+      g.agentServer = built(agentServer).start();
       g.telemetry.metrics().observe(g.new Observed());
       AdminServer.Metrics metrics =
           g.telemetry.prometheusEnabled() ? new AdminServer.Metrics(g.telemetry.prometheusContentType(), g.telemetry::writePrometheus) : null;
@@ -152,6 +167,30 @@ public final class Gateway implements AutoCloseable {
     } catch (RuntimeException | IOException e) {
       g.close();
       throw e;
+    }
+  }
+
+  /** The server a build task made, or what the build threw, as if it had been built on this thread. */
+  private static WebServer built(java.util.concurrent.FutureTask<WebServer> task) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return task.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      switch (e.getCause()) {
+        case RuntimeException r -> throw r;
+        case Error r -> throw r;
+        default -> throw new IllegalStateException(e.getCause());
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -201,14 +240,14 @@ public final class Gateway implements AutoCloseable {
     if (!next.telemetry().equals(current.telemetry())) {
       LOG.warning("telemetry changes take effect only after a restart; keeping the current exporters and log format");
     }
-    apply(next, null);
+    apply(next, null, EarlyLaunch.NONE);
     announceListChanged();
     LOG.info("configuration reloaded: " + next.upstreams().size() + " upstreams, " + next.policy().rules().size() + " policy rules");
     return new ConfigResult.Ok(next);
   }
 
   /** @param checks on start-up only: checks to run once the upstreams are starting (null: already checked) */
-  private synchronized void apply(BastionConfig config, java.util.function.Supplier<ConfigResult> checks) throws IOException {
+  private synchronized void apply(BastionConfig config, java.util.function.Supplier<ConfigResult> checks, EarlyLaunch early) throws IOException {
     JsonRpcCodec codec =
         new JsonRpcCodec(
             new JsonRpcLimits(config.limits().maxBodyBytes(), config.limits().maxJsonDepth(), config.limits().maxStringLength(), JsonRpcLimits.DEFAULT.maxNumberLength()));
@@ -219,7 +258,7 @@ public final class Gateway implements AutoCloseable {
     // right away on virtual threads while the policy compiles and the audit store opens; they are
     // listed once the catalog exists. Until then a server-initiated request is refused (as it is
     // during any upstream's handshake before the firewall is set).
-    Map<String, java.util.concurrent.Future<?>> starting = previous == null ? startEarly(config, context) : Map.of();
+    Map<String, java.util.concurrent.Future<?>> starting = previous == null ? startEarly(config, context, early) : Map.of();
     if (checks != null && checks.get() instanceof ConfigResult.Invalid bad) {
       throw new Rejected(bad); // start() closes what started
     }
@@ -292,10 +331,10 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Creates and starts every configured upstream on its own virtual thread (first start only). */
-  private Map<String, java.util.concurrent.Future<?>> startEarly(BastionConfig config, UpstreamContext context) {
+  private Map<String, java.util.concurrent.Future<?>> startEarly(BastionConfig config, UpstreamContext context, EarlyLaunch early) {
     Map<String, java.util.concurrent.Future<?>> starting = new LinkedHashMap<>();
     for (Map.Entry<String, UpstreamConfig> e : config.upstreams().entrySet()) {
-      Upstream u = Upstreams.create(e.getValue(), context);
+      Upstream u = Upstreams.create(e.getValue(), context, early);
       upstreams.put(e.getKey(), u);
       upstreamConfigs.put(e.getKey(), e.getValue());
       java.util.concurrent.FutureTask<Void> start = new java.util.concurrent.FutureTask<>(() -> {

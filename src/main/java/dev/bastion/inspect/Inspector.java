@@ -38,8 +38,22 @@ public final class Inspector {
     this.maxLineChars = config.maxLineChars();
     this.onOversize = config.onOversize();
     // Class loading and pattern compilation (ICU's confusable data included) at config load, not on a first call.
+    warmUp(scanner);
+  }
+
+  private static void warmUp(Scanner scanner) {
     scanner.inspect("warm-up: see ![x](https://warm.invalid/a.png?q=1) and AKIAQ3EXAMPLE7KEY4ZZ\u200b");
     HostMatch.skeleton("warm");
+  }
+
+  /**
+   * What the first inspector of a process pays and later ones do not, whatever their settings:
+   * loading and initialising the detectors' classes and compiling their patterns (ICU's confusable
+   * data included). The gateway's start-up runs it ahead, while it waits for other set-up; an
+   * inspector built afterwards is the same as one built without it.
+   */
+  public static void prepare() {
+    warmUp(Scanner.standard());
   }
 
   /**

@@ -64,6 +64,7 @@ public final class StdioUpstream implements Upstream {
   private final AtomicLong ids = new AtomicLong();
   private final ReentrantLock lifecycle = new ReentrantLock();
 
+  private Process launched; // guarded by lifecycle: an early-launched child not yet used
   private volatile Connection current;
   private volatile Health health = Health.STARTING;
   private volatile ServerDescription description;
@@ -72,6 +73,15 @@ public final class StdioUpstream implements Upstream {
   private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
 
   public StdioUpstream(UpstreamConfig.Stdio config, UpstreamContext context) {
+    this(config, context, null);
+  }
+
+  /**
+   * @param launched a child already launched with exactly this configuration's command ({@link
+   *     EarlyLaunch}): the first start talks to it instead of launching one; null to launch on start
+   */
+  StdioUpstream(UpstreamConfig.Stdio config, UpstreamContext context, Process launched) {
+    this.launched = launched;
     this.name = Objects.requireNonNull(config.name(), "name");
     if (config.command().isEmpty()) {
       throw new IllegalArgumentException("upstream " + name + ": command must name a program to run");
@@ -157,6 +167,10 @@ public final class StdioUpstream implements Upstream {
       closed = true;
       health = Health.CLOSED;
       conn = current;
+      if (launched != null) {
+        launched.destroy(); // launched early, never started
+        launched = null;
+      }
     } finally {
       lifecycle.unlock();
     }
@@ -205,7 +219,8 @@ public final class StdioUpstream implements Upstream {
     return out;
   }
 
-  private Connection launchAndHandshake() throws UpstreamException {
+  /** Launches a child: the command with {@link #childEnvironment} in {@code cwd}, its three streams piped to us. */
+  static Process launch(List<String> command, Map<String, Secret> env, Path cwd) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command);
     Map<String, String> childEnv = pb.environment();
     childEnv.clear();
@@ -214,12 +229,19 @@ public final class StdioUpstream implements Upstream {
       pb.directory(cwd.toFile());
     }
     pb.redirectInput(ProcessBuilder.Redirect.PIPE).redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.PIPE);
-    Process process;
-    try {
-      process = pb.start();
-    } catch (IOException e) {
-      throw new UpstreamException(
-          ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": cannot launch " + Protocol.printable(command.getFirst(), 200) + ": " + e.getMessage(), e);
+    return pb.start();
+  }
+
+  private Connection launchAndHandshake() throws UpstreamException {
+    Process process = launched; // the first start uses a child launched early, while it still runs
+    launched = null;
+    if (process == null || !process.isAlive()) {
+      try {
+        process = launch(command, env, cwd);
+      } catch (IOException e) {
+        throw new UpstreamException(
+            ReasonCode.UPSTREAM_UNAVAILABLE, "upstream " + name + ": cannot launch " + Protocol.printable(command.getFirst(), 200) + ": " + e.getMessage(), e);
+      }
     }
     Connection conn = new Connection(process);
     conn.startThreads();

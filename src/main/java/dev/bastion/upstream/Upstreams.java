@@ -17,10 +17,18 @@ public final class Upstreams {
   private Upstreams() {}
 
   public static Upstream create(UpstreamConfig config, UpstreamContext context) {
+    return create(config, context, EarlyLaunch.NONE);
+  }
+
+  /** As {@link #create(UpstreamConfig, UpstreamContext)}; a builtin server's first start uses its child from {@code early} when one was launched. */
+  public static Upstream create(UpstreamConfig config, UpstreamContext context, EarlyLaunch early) {
     return switch (config) {
       case UpstreamConfig.Stdio stdio -> new StdioUpstream(stdio, context);
       case UpstreamConfig.Http http -> new HttpUpstream(http, context);
-      case UpstreamConfig.Builtin builtin -> new StdioUpstream(builtinCommand(builtin), context);
+      case UpstreamConfig.Builtin builtin -> {
+        UpstreamConfig.Stdio command = builtinCommand(builtin);
+        yield new StdioUpstream(command, context, early.take(command));
+      }
     };
   }
 

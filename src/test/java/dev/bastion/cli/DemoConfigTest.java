@@ -41,6 +41,19 @@ class DemoConfigTest {
     agent = new McpWire(URI.create(gateway.mcpUrl()), KEY);
   }
 
+  @Test
+  void theServerLaunchedBeforeTheConfigLoadsIsTheOneItConfigures() {
+    // DemoCommand launches this upstream's child early; the gateway takes it only on an exact match
+    assertThat(gateway.config().upstreams().get("demo"))
+        .isInstanceOfSatisfying(dev.bastion.config.UpstreamConfig.Builtin.class, b -> {
+          dev.bastion.config.UpstreamConfig.Builtin early = DemoCommand.demoUpstream(dir);
+          assertThat(early.name()).isEqualTo(b.name());
+          assertThat(early.builtin()).isEqualTo(b.builtin());
+          assertThat(early.root()).isEqualTo(b.root());
+        });
+    assertThat(DemoCommand.demoUpstream(dir.resolve("x/..")).root()).isEqualTo(DemoCommand.demoUpstream(dir).root());
+  }
+
   @AfterAll
   static void stop() {
     if (gateway != null) {
