@@ -156,7 +156,7 @@ public final class Gateway implements AutoCloseable {
               .build());
       Thread.ofVirtual().name("agent-listener-build").start(agentServer);
       g.apply(config, checks, early);
-      g.agentServer = built(agentServer).start();
+      g.agentServer = Joined.join(agentServer).start();
       g.telemetry.metrics().observe(g.new Observed());
       AdminServer.Metrics metrics =
           g.telemetry.prometheusEnabled() ? new AdminServer.Metrics(g.telemetry.prometheusContentType(), g.telemetry::writePrometheus) : null;
@@ -167,30 +167,6 @@ public final class Gateway implements AutoCloseable {
     } catch (RuntimeException | IOException e) {
       g.close();
       throw e;
-    }
-  }
-
-  /** The server a build task made, or what the build threw, as if it had been built on this thread. */
-  private static WebServer built(java.util.concurrent.FutureTask<WebServer> task) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return task.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } catch (java.util.concurrent.ExecutionException e) {
-      switch (e.getCause()) {
-        case RuntimeException r -> throw r;
-        case Error r -> throw r;
-        default -> throw new IllegalStateException(e.getCause());
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

@@ -114,7 +114,7 @@ final class Resources implements AutoCloseable {
         .filter(dev.bastion.config.AgentConfig::anonymous)
         .forEach(a -> java.util.logging.Logger.getLogger(Resources.class.getName())
             .warning("agent " + a.id() + " is anonymous: requests without a credential act as it (roles " + a.roles() + ")"));
-    AuditLog audit = opening == null ? previous.audit : opened(opening);
+    AuditLog audit = opening == null ? previous.audit : Joined.join(opening);
     Resources built =
         new Resources(config, IdentifyStage.fromConfig(config), flow, decide, new Visibility(policy), audit, inspectRequest, inspectResponse);
     // limit state (buckets, loop windows) survives a reload that leaves the limits unchanged
@@ -124,37 +124,13 @@ final class Resources implements AutoCloseable {
     return built;
   }
 
-  /** The opened audit log, or the exception opening it threw, as if it had been opened here. */
-  private static AuditLog opened(java.util.concurrent.FutureTask<AuditLog> opening) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return opening.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } catch (java.util.concurrent.ExecutionException e) {
-      switch (e.getCause()) {
-        case RuntimeException r -> throw r;
-        case Error r -> throw r;
-        default -> throw new IllegalStateException(e.getCause());
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
   /** Closes an audit log being opened for a build that failed before using it. */
   private static void closeWhenOpened(java.util.concurrent.FutureTask<AuditLog> opening) {
     if (opening == null) {
       return;
     }
     try {
-      opened(opening).close();
+      Joined.join(opening).close();
     } catch (RuntimeException | Error suppressed) {
       // the build's own failure is the one reported
     }
